@@ -1,0 +1,41 @@
+"""Settings from the environment, read in one place so every entry point agrees."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_home() -> Path:
+    """Where the embedded database's state lives (contract: DRIFTWORLD_HOME, XDG, ~/.local/share)."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "driftworld"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    database_url: SecretStr | None = Field(default=None, alias="DATABASE_URL")
+    driftworld_home: Path = Field(default_factory=default_home, alias="DRIFTWORLD_HOME")
+    migrations_dir: Path = Field(
+        default=PROJECT_ROOT / "supabase" / "migrations", alias="DRIFTWORLD_MIGRATIONS_DIR"
+    )
+    drift_tick_token: SecretStr | None = Field(default=None, alias="DRIFT_TICK_TOKEN")
+    supabase_service_role_key: SecretStr | None = Field(default=None, alias="SUPABASE_SERVICE_ROLE_KEY")
+    connect_timeout_s: int = Field(default=5, alias="DRIFTWORLD_CONNECT_TIMEOUT")
+
+    @cached_property
+    def tick_token(self) -> SecretStr | None:
+        """The bearer token of the service; Supabase's service-role key works unchanged."""
+        return self.drift_tick_token or self.supabase_service_role_key
+
+
+def load_settings() -> Settings:
+    return Settings()

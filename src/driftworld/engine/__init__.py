@@ -1,0 +1,1 @@
+"""The engine: virtual clock, tick ledger and the account-day transaction."""

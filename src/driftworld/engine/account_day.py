@@ -1,0 +1,123 @@
+"""The account-day transaction: lock, read the clock, simulate, write, record; all or nothing.
+
+Account-days are run in batches that share one transaction and one statement per table; if a
+batch fails it is retried account by account, so one bad account never holds back the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+from driftworld.engine.clock import last_days
+from driftworld.engine.day import simulate_account_day
+from driftworld.engine.state import DayChanges, WorldSettings
+from driftworld.model.clock import WorldClock
+from driftworld.model.factory import Account
+from driftworld.store.database import first_line
+from driftworld.store.world_io import LOADED_TABLES, Conn, column_types, copy_rows, load_states, write_changes
+
+Status = Literal["simulated", "skipped", "already_simulated", "busy", "failed"]
+ACCOUNT_LOCK_NAMESPACE = 0x6477  # "dw": first key of every per-account advisory lock
+
+
+@dataclass
+class Outcome:
+    """What one attempt at an account's next day came to."""
+
+    status: Status
+    day: dt.date | None = None
+    rows_appended: dict[str, int] = field(default_factory=dict)
+    scenarios: list[str] = field(default_factory=list)
+    reason: str | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """How far an account may go: its next day, but not past `until` when given."""
+
+    until: dt.date | None
+    source: Literal["seed", "tick"] = "tick"
+    first_day: dt.date | None = None  # where an account without history starts (the seeder's first day)
+
+
+class Simulator:
+    """Runs batches of account-days on one connection."""
+
+    def __init__(self, conn: Conn, settings: WorldSettings, now: dt.datetime) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.clock = WorldClock(settings.clock_mode, now, now.date())
+        self._types: dict[str, dict[str, str]] = {}
+
+    def types(self) -> dict[str, dict[str, str]]:
+        if not self._types:
+            self._types = {t: column_types(self.conn, t) for t in LOADED_TABLES}
+        return self._types
+
+    def run(self, accounts: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:
+        """Advance each account by one day; a failing batch is retried account by account."""
+        try:
+            return self._attempt(accounts, target)
+        except Exception as error:  # reported per account below; never taken for "no data"
+            if len(accounts) == 1:
+                return {accounts[0].id: Outcome("failed", error=first_line(error))}
+        outcomes = {}
+        for account in accounts:
+            outcomes.update(self.run([account], target))
+        return outcomes
+
+    def _attempt(self, accounts: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:
+        started = time.perf_counter()
+        outcomes: dict[uuid.UUID, Outcome] = {}
+        with self.conn.transaction():
+            ids = [a.id for a in accounts]
+            locked = {row["id"] for row in self.conn.execute(
+                "select id from unnest(%s::uuid[]) as id where pg_try_advisory_xact_lock(%s, hashtext(id::text))",
+                (ids, ACCOUNT_LOCK_NAMESPACE))}
+            clocks = last_days(self.conn, [i for i in ids if i in locked])
+            due: dict[uuid.UUID, tuple[Account, dt.date]] = {}
+            for account in accounts:
+                last = clocks.get(account.id)
+                if account.id not in locked:
+                    outcomes[account.id] = Outcome("busy", reason="another tick holds this account")
+                elif last is None and target.first_day is not None:
+                    due[account.id] = (account, target.first_day)
+                elif last is None:
+                    outcomes[account.id] = Outcome("skipped", reason="the account has no history: seed it first")
+                elif target.until is not None and last >= target.until:
+                    outcomes[account.id] = Outcome("already_simulated", day=last,
+                                                   reason=f"already simulated up to {last.isoformat()}")
+                else:
+                    due[account.id] = (account, last + dt.timedelta(days=1))
+            if due:
+                batch = self._simulate(due, target)
+                write_changes(self.conn, batch, self.types())
+                elapsed = (time.perf_counter() - started) * 1000
+                self._record(batch, target, elapsed / len(batch))
+                for changes in batch:
+                    outcomes[changes.account.id] = Outcome(
+                        "simulated", changes.day, changes.rows_appended(), list(changes.scenarios),
+                        duration_ms=elapsed / len(batch))
+        return outcomes
+
+    def _simulate(self, due: dict[uuid.UUID, tuple[Account, dt.date]], target: Target) -> list[DayChanges]:
+        batch = []
+        for state in load_states(self.conn, due):
+            clock = self.clock.on(target.until or state.day)
+            changes = simulate_account_day(state, self.settings, clock)
+            changes.assign_ids(self.settings.world_seed)
+            batch.append(changes)
+        return batch
+
+    def _record(self, batch: list[DayChanges], target: Target, duration_ms: float) -> None:
+        copy_rows(self.conn, "tick_ledger", [
+            {"account_id": c.account.id, "virtual_date": c.day, "source": target.source,
+             "duration_ms": round(duration_ms), "rows_appended": c.rows_appended(), "scenarios": c.scenarios}
+            for c in batch], schema="driftworld")
+

@@ -1,0 +1,39 @@
+"""One account-day, steps 2 to 5 of the contract, on in-memory state: pure apart from the clock it is given."""
+
+from __future__ import annotations
+
+from driftworld.engine.control_plane import reconcile
+from driftworld.engine.daily import Day, simulate_usage
+from driftworld.engine.state import AccountState, DayChanges, WorldSettings
+from driftworld.model import workload as wl
+from driftworld.model.clock import WorldClock
+from driftworld.model.factory import Builder, Profile
+from driftworld.model.rules.pricing import price_key
+from driftworld.model.streams import stream
+
+
+def adopt_unprofiled(state: AccountState, changes: DayChanges) -> None:
+    """Resources an agent created get a healthy profile; a price they wrote is kept."""
+    for table, rows in state.rows.items():
+        for row in rows:
+            if (table, row["id"]) in state.profiles or table in ("resource_tags", "api_clients"):
+                continue
+            profile = Profile(table, row["id"], wl.healthy_profile(str(row.get("env") or "dev")), born_on=state.day)
+            if table == "instances" and row.get("hourly_cost") is not None:
+                profile.walk_anchor = profile.walk_value = float(row["hourly_cost"]) * 24
+            key = price_key(table, row)
+            if key is not None and all(row.get(c) is not None for c in ("hourly_cost", "monthly_cost") if c in row):
+                profile.params["priced"] = key
+            state.profiles[(table, row["id"])] = profile
+            changes.created.profiles.append(profile)
+
+
+def simulate_account_day(state: AccountState, settings: WorldSettings, clock: WorldClock) -> DayChanges:
+    changes = DayChanges(state.account, state.day)
+    builder = Builder(state.account, clock, stream(settings.world_seed, state.account.id, state.day, "create"),
+                      state.day)
+    builder.created = changes.created
+    adopt_unprofiled(state, changes)
+    reconcile(state, changes, builder, settings.seasonality)
+    simulate_usage(Day(state, changes, settings.world_seed, settings.seasonality, clock))
+    return changes

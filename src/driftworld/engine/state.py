@@ -1,0 +1,95 @@
+"""What the engine knows about one account on the day it simulates, and what the day changes.
+
+The store fills an AccountState with one read per table; the day's rules turn it into a
+DayChanges that the store writes with one statement per table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from driftworld.model.factory import Account, Created, Profile, Waste
+from driftworld.model.kinds import BY_TABLE
+from driftworld.model.streams import stream
+
+Row = dict[str, Any]
+Key = tuple[str, uuid.UUID]  # (table, row id)
+
+
+@dataclass(frozen=True)
+class WorldSettings:
+    world_seed: int
+    clock_mode: str
+    seasonality: bool
+    drift_intensity: dict[str, Any]
+
+
+@dataclass
+class AccountState:
+    account: Account
+    day: dt.date
+    rows: dict[str, list[Row]]
+    profiles: dict[Key, Profile]
+    s3_previous: dict[uuid.UUID, tuple[float, float, float]]  # last day's (standard, ia, glacier) GB
+    log_previous: dict[uuid.UUID, tuple[float, float]]  # last day's stored GB, ingest of the window before today
+    schedule_tags: dict[str, str]  # instance row id -> resource_tags 'schedule' value
+
+    def table(self, name: str) -> list[Row]:
+        return self.rows.setdefault(name, [])
+
+
+@dataclass
+class DayChanges:
+    """Everything one account-day writes, kept apart by kind of statement."""
+
+    account: Account
+    day: dt.date
+    created: Created = field(default_factory=Created)
+    updates: dict[str, dict[uuid.UUID, dict[str, Any]]] = field(default_factory=dict)
+    deletes: dict[str, list[uuid.UUID]] = field(default_factory=dict)
+    profile_updates: dict[Key, Profile] = field(default_factory=dict)
+    rolled: dict[str, list[uuid.UUID]] = field(default_factory=dict)  # rows whose 7-day columns roll today
+    history: dict[str, list[Row]] = field(default_factory=dict)
+    events: list[Row] = field(default_factory=list)
+    scenarios: list[str] = field(default_factory=list)
+    waste_rows: list[tuple[uuid.UUID, Waste]] = field(default_factory=list)
+
+    def update(self, table: str, row: Row, **values: Any) -> None:
+        """Change a row in memory (later steps see it) and queue the write."""
+        row.update(values)
+        self.updates.setdefault(table, {}).setdefault(row["id"], {}).update(values)
+
+    def append(self, table: str, row: Row) -> None:
+        self.history.setdefault(table, []).append(row)
+
+    def assign_ids(self, world_seed: int) -> None:
+        """Ids of appended rows, events and ground truth come from the day's stream too."""
+        for table, rows in [*self.history.items(), ("resource_change_events", self.events)]:
+            ids = stream(world_seed, self.account.id, self.day, f"ids:{table}").uuids(len(rows))
+            for row, row_id in zip(rows, ids, strict=True):
+                row["id"] = row_id
+        ids = stream(world_seed, self.account.id, self.day, "ids:waste").uuids(len(self.created.waste))
+        self.waste_rows = list(zip(ids, self.created.waste, strict=True))
+
+    def rows_appended(self) -> dict[str, int]:
+        return {table: len(rows) for table, rows in self.history.items()}
+
+    def event(self, table: str, row: Row, field_name: str, old: Any, new: Any) -> None:
+        """Log a change the engine made (change_source drift_engine, on the virtual day)."""
+        self.events.append({
+            "account_id": self.account.id, "org_id": self.account.org_id,
+            "resource_type": BY_TABLE[table].singular, "resource_id": str(row["id"]),
+            "change_source": "drift_engine", "field_name": field_name,
+            "old_value": None if old is None else str(old), "new_value": None if new is None else str(new),
+            "virtual_date": self.day,
+        })
+
+    def change(self, table: str, row: Row, **values: Any) -> None:
+        """An engine change to agent-owned fields: applied and logged field by field."""
+        for name, value in values.items():
+            if row.get(name) != value:
+                self.event(table, row, name, row.get(name), value)
+        self.update(table, row, **values)

@@ -1,0 +1,162 @@
+"""`tick`: the one entry point that advances virtual time, for the CLI, the service, tests and benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from driftworld.config import load_settings
+from driftworld.engine.account_day import Outcome, Simulator, Status, Target
+from driftworld.engine.clock import last_days, read_settings
+from driftworld.model.factory import Account
+from driftworld.store.database import Database, resolve_database
+from driftworld.store.migrations import require_current
+from driftworld.store.world_io import HISTORY_TABLES, Conn, use_float_numerics
+
+MAX_DAYS = 366
+DEFAULT_BATCH = 25
+Progress = Callable[[int, int], None]
+
+
+class InvalidTickRequest(ValueError):
+    """The request cannot be carried out as asked; nothing was simulated."""
+
+
+@dataclass
+class AccountResult:
+    account_id: uuid.UUID
+    status: Status
+    from_date: dt.date | None = None
+    to_date: dt.date | None = None
+    days_simulated: int = 0
+    rows_appended: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HISTORY_TABLES, 0))
+    scenarios: list[tuple[dt.date, str]] = field(default_factory=list)
+    duration_ms: float = 0.0
+    reason: str | None = None
+    error: str | None = None
+
+    def absorb(self, outcome: Outcome) -> None:
+        self.duration_ms += outcome.duration_ms
+        if outcome.status == "simulated" and outcome.day is not None:
+            self.status = "simulated"
+            self.from_date = self.from_date or outcome.day
+            self.to_date = outcome.day
+            self.days_simulated += 1
+            for table, count in outcome.rows_appended.items():
+                self.rows_appended[table] = self.rows_appended.get(table, 0) + count
+            self.scenarios += [(outcome.day, s) for s in outcome.scenarios]
+        elif self.days_simulated == 0 or outcome.status == "failed":
+            self.status = outcome.status
+            self.reason, self.error = outcome.reason, outcome.error
+
+    def reply(self) -> dict[str, Any]:
+        return {
+            "account_id": str(self.account_id), "status": self.status,
+            "fromDate": _iso(self.from_date), "toDate": _iso(self.to_date),
+            "daysSimulated": self.days_simulated, "rowsAppended": self.rows_appended,
+            "durationMs": round(self.duration_ms), "reason": self.reason, "error": self.error,
+        }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@dataclass
+class TickResult:
+    accounts: list[AccountResult]
+    execution_time_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return not any(a.status == "failed" for a in self.accounts)
+
+    @property
+    def simulated_date(self) -> dt.date | None:
+        return max((a.to_date for a in self.accounts if a.to_date), default=None)
+
+    @property
+    def rows_appended(self) -> dict[str, int]:
+        return {t: sum(a.rows_appended.get(t, 0) for a in self.accounts) for t in HISTORY_TABLES}
+
+    def reply(self) -> dict[str, Any]:
+        """The service's JSON reply (contract section 6); `tick --json` prints the same."""
+        reply: dict[str, Any] = {
+            "ok": self.ok,
+            "simulatedDate": _iso(self.simulated_date),
+            "accountsProcessed": sum(1 for a in self.accounts if a.days_simulated),
+            "daysSimulated": sum(a.days_simulated for a in self.accounts),
+            "rowsAppended": self.rows_appended,
+            "scenariosTriggered": [{"account_id": str(a.account_id), "date": d.isoformat(), "scenario": s}
+                                   for a in self.accounts for d, s in a.scenarios],
+            "executionTimeMs": round(self.execution_time_ms),
+            "accounts": [a.reply() for a in self.accounts],
+        }
+        if not self.ok:
+            failed = [a for a in self.accounts if a.status == "failed"]
+            reply["error"] = f"{len(failed)} account(s) failed: {failed[0].error}"
+        return reply
+
+
+def active_accounts(conn: Conn, account_ids: Sequence[uuid.UUID] | None) -> list[Account]:
+    rows = conn.execute(
+        "select id, org_id, coalesce(aws_account_number, '000000000000') as number, "
+        "coalesce(primary_region, 'us-east-1') as region from cloud_accounts "
+        "where is_active and (%s::uuid[] is null or id = any(%s::uuid[])) order by id",
+        (account_ids, account_ids)).fetchall()
+    if account_ids is not None:
+        unknown = set(account_ids) - {r["id"] for r in rows}
+        if unknown:
+            raise InvalidTickRequest("unknown or inactive account ids: " + ", ".join(sorted(map(str, unknown))))
+    return [Account(r["id"], r["org_id"], r["number"], r["region"]) for r in rows]
+
+
+def tick(
+    database: Database | None = None,
+    days: int | None = None,
+    date: dt.date | None = None,
+    account_ids: Sequence[uuid.UUID] | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Progress | None = None,
+) -> TickResult:
+    """Simulate the next `days` virtual days (default 1), or every day up to `date`, of each active account."""
+    if days is not None and date is not None:
+        raise InvalidTickRequest("give either days or date, not both")
+    days = 1 if days is None and date is None else days
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise InvalidTickRequest(f"days must be between 1 and {MAX_DAYS}")
+    database = database or resolve_database(load_settings())
+    started = time.perf_counter()
+    with database.connect(autocommit=True) as conn:
+        use_float_numerics(conn)
+        require_current(conn, load_settings().migrations_dir)
+        accounts = active_accounts(conn, account_ids)
+        clocks = last_days(conn, [a.id for a in accounts])
+        steps = days or 0
+        if date is not None:
+            newest = max((d for d in clocks.values() if d), default=None)
+            if newest is not None and (date - newest).days > MAX_DAYS:
+                raise InvalidTickRequest(f"date {date} is more than {MAX_DAYS} days past the newest clock {newest}")
+            oldest = min((d for d in clocks.values() if d), default=date)
+            steps = max((date - oldest).days, 1)
+        simulator = Simulator(conn, read_settings(conn), dt.datetime.now(dt.UTC))
+        results = {a.id: AccountResult(a.id, "skipped") for a in accounts}
+        pending = list(accounts)
+        for step in range(steps):
+            still = []
+            for start in range(0, len(pending), batch_size):
+                chunk = pending[start:start + batch_size]
+                for account_id, outcome in simulator.run(chunk, Target(until=date)).items():
+                    results[account_id].absorb(outcome)
+                    if outcome.status == "simulated":
+                        still.append(next(a for a in chunk if a.id == account_id))
+            pending = still
+            if progress:
+                progress(step + 1, steps)
+            if not pending:
+                break
+    return TickResult(list(results.values()), (time.perf_counter() - started) * 1000)

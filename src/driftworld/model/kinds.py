@@ -1,0 +1,73 @@
+"""What each resource table is to the engine: its names, its provider id, and how its 7-day columns roll.
+
+One description per table lets one piece of code load, price, record and roll every kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Kind:
+    table: str
+    singular: str
+    metrics_id: str | None = None  # column whose value is metrics_daily.resource_id; None: the row's id
+    rolled: dict[str, str] = field(default_factory=dict)  # 7-day column -> SQL aggregate over payload p
+    has_metrics: bool = True
+
+
+def _avg(key: str) -> str:
+    return f"avg((p->>'{key}')::numeric)"
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("autoscaling_groups", "autoscaling_group", has_metrics=False),
+    Kind(
+        "instances", "instance", "instance_id",
+        {
+            "avg_cpu_7d": _avg("cpu_avg"),
+            "avg_network_7d": "avg((p->>'network_in_mb')::numeric + (p->>'network_out_mb')::numeric)",
+        },
+    ),
+    Kind("volumes", "volume", "volume_id"),
+    Kind("snapshots", "snapshot", "snapshot_id"),
+    Kind("s3_buckets", "s3_bucket", has_metrics=False),
+    Kind(
+        "rds_instances", "rds_instance", "db_instance_id",
+        {"avg_cpu_7d": _avg("cpu_avg"), "avg_connections_7d": _avg("connections")},
+    ),
+    Kind(
+        "cache_clusters", "cache_cluster", "cluster_id",
+        {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg"),
+         "avg_connections_7d": _avg("connections")},
+    ),
+    Kind("load_balancers", "load_balancer", "lb_arn", {"avg_request_count_7d": _avg("requests")}),
+    Kind("elastic_ips", "elastic_ip", "allocation_id"),
+    Kind(
+        "lambda_functions", "lambda_function", None,
+        {"invocations_7d": "sum((p->>'invocations')::bigint)",
+         "avg_duration_ms_7d": _avg("duration_ms_avg"),
+         "avg_memory_used_mb_7d": _avg("memory_used_mb_avg")},
+    ),
+    Kind("log_groups", "log_group", has_metrics=False),
+    Kind("container_clusters", "container_cluster", has_metrics=False),
+    Kind("container_nodes", "container_node", None,
+         {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")}),
+    Kind("container_services", "container_service", None,
+         {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")}),
+    Kind("managed_services", "managed_service", None,
+         {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")}),
+    Kind("streaming_clusters", "streaming_cluster", None, {"avg_usage_mbps_7d": _avg("usage_mbps")}),
+)
+
+BY_TABLE: dict[str, Kind] = {kind.table: kind for kind in KINDS}
+BY_SINGULAR: dict[str, Kind] = {kind.singular: kind for kind in KINDS}
+RESOURCE_TABLES: tuple[str, ...] = tuple(kind.table for kind in KINDS)
+# Tables that belong to an account but are not resources with agent-control columns.
+ACCOUNT_TABLES: tuple[str, ...] = ("commitments", "resource_tags", "api_clients")
+
+
+def metrics_id(kind: Kind, row: dict[str, object]) -> str:
+    """The metrics_daily.resource_id of a row: its provider id, or its own id as text."""
+    return str(row[kind.metrics_id] if kind.metrics_id else row["id"])

@@ -1,0 +1,160 @@
+"""The seeder: organizations, accounts and their estates, then `days` of history written by the
+engine's own day rules (so the first tick continues the history in the same units and labels)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from driftworld.engine.account_day import Simulator, Target
+from driftworld.engine.clock import read_settings
+from driftworld.engine.state import DayChanges
+from driftworld.model.clock import CLOCK_MODES, WorldClock
+from driftworld.model.estate import EstateShape, build_estate
+from driftworld.model.factory import Account, Builder
+from driftworld.model.streams import stream
+from driftworld.store.world_io import Conn, copy_rows, use_float_numerics, write_changes
+
+REGIONS = ("us-east-1", "us-east-1", "us-east-1", "us-west-2", "eu-west-1")
+COMPANY_WORDS = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell", "cyberdyne",
+                 "soylent", "aperture", "massive", "vandelay", "pied-piper", "wonka", "oscorp")
+ACCOUNT_ROLES = ("production", "staging", "development", "data", "sandbox", "shared-services")
+# Everything the world owns; `--reset` empties exactly these, nothing else.
+WORLD_TABLES = ("organizations", "action_audit_log", "driftworld.world_settings")
+Progress = Callable[[int, int], None]
+
+
+class WorldExists(RuntimeError):
+    """The database already holds a world; reseeding needs --reset."""
+
+
+@dataclass(frozen=True)
+class SeedRequest:
+    orgs: int = 1
+    accounts_per_org: int = 3
+    days: int = 30
+    seed: int = 42
+    end_date: dt.date | None = None
+    clock_mode: str = "wallclock"
+    seasonality: bool = True
+    batch_size: int = 25
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    orgs: int
+    accounts: int
+    first_day: dt.date
+    last_day: dt.date
+    resources: dict[str, int]
+    daily_cost: float
+
+
+def world_exists(conn: Conn) -> bool:
+    row = conn.execute(
+        "select exists(select 1 from driftworld.world_settings) or exists(select 1 from organizations) as e"
+    ).fetchone()
+    return bool(row and row["e"])
+
+
+def reset_world(conn: Conn) -> None:
+    """Empty the world: organizations cascade to every account-owned row; then the engine's settings."""
+    with conn.transaction():
+        conn.execute("truncate organizations, action_audit_log, driftworld.world_settings cascade")
+
+
+def _accounts(request: SeedRequest) -> tuple[list[dict[str, object]], list[dict[str, object]], list[Account]]:
+    world = stream(request.seed, "world", None, "organizations")
+    orgs, account_rows, accounts = [], [], []
+    used_slugs: set[str] = set()
+    for index in range(request.orgs):
+        base = f"{world.choice(COMPANY_WORDS)}-{world.choice(('labs', 'cloud', 'systems', 'tech', 'io'))}"
+        slug = base if base not in used_slugs else f"{base}-{index + 1}"
+        used_slugs.add(slug)
+        org_id = world.uuid()
+        orgs.append({"id": org_id, "name": slug.replace("-", " ").title(), "slug": slug})
+        for number in range(request.accounts_per_org):
+            account_id = world.uuid()
+            region = world.choice(REGIONS)
+            digits = world.digits(12)
+            role = ACCOUNT_ROLES[number % len(ACCOUNT_ROLES)]
+            account_rows.append({"id": account_id, "org_id": org_id, "name": f"{slug}-{role}",
+                                 "aws_account_number": digits, "primary_region": region})
+            accounts.append(Account(account_id, org_id, digits, region))
+    return orgs, account_rows, accounts
+
+
+def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: Progress | None = None) -> SeedSummary:
+    """Create the world; refuses an already seeded database unless reset is True."""
+    if request.clock_mode not in CLOCK_MODES:
+        raise ValueError(f"clock mode must be one of {', '.join(CLOCK_MODES)}")
+    if request.days < 1:
+        raise ValueError("days must be at least 1")
+    use_float_numerics(conn)
+    conn.autocommit = True
+    if world_exists(conn):
+        if not reset:
+            raise WorldExists("this database already holds a world: use --reset to replace it")
+        reset_world(conn)
+    end = request.end_date or dt.datetime.now(dt.UTC).date()
+    first = end - dt.timedelta(days=request.days - 1)
+    orgs, account_rows, accounts = _accounts(request)
+    parameters = {**asdict(request), "end_date": end.isoformat()}
+    with conn.transaction():
+        conn.execute(
+            "insert into driftworld.world_settings (world_seed, clock_mode, seasonality, seed_parameters) "
+            "values (%s, %s, %s, %s::jsonb)",
+            (request.seed, request.clock_mode, request.seasonality, json.dumps(parameters)))
+        copy_rows(conn, "organizations", orgs)
+        copy_rows(conn, "cloud_accounts", account_rows)
+    settings = read_settings(conn)
+    now = dt.datetime.now(dt.UTC)
+    simulator = Simulator(conn, settings, now)
+    total = len(accounts) * request.days
+    done = 0
+    for start in range(0, len(accounts), request.batch_size):
+        chunk = accounts[start:start + request.batch_size]
+        with conn.transaction():
+            write_changes(conn, [_estate(settings.world_seed, a, first, end, settings.clock_mode, now)
+                                 for a in chunk], simulator.types())
+        for _ in range(request.days):
+            outcomes = simulator.run(chunk, Target(until=end, source="seed", first_day=first))
+            failed = [o.error for o in outcomes.values() if o.status == "failed"]
+            if failed:
+                raise RuntimeError(f"seeding failed: {failed[0]}")
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    return summarize(conn)
+
+
+def _estate(world_seed: int, account: Account, first: dt.date, end: dt.date, mode: str, now: dt.datetime) -> DayChanges:
+    builder = Builder(account, WorldClock(mode, now, end), stream(world_seed, account.id, None, "estate"), first)
+    changes = DayChanges(account, first, created=build_estate(account, builder, first, EstateShape()))
+    changes.assign_ids(world_seed)
+    return changes
+
+
+def summarize(conn: Conn) -> SeedSummary:
+    from driftworld.model.kinds import RESOURCE_TABLES
+
+    counts = {}
+    for table in RESOURCE_TABLES:
+        row = conn.execute(f"select count(*) as n from {table}").fetchone()
+        counts[table] = int(row["n"]) if row else 0
+    info = conn.execute(
+        "select (select count(*) from organizations) as orgs, (select count(*) from cloud_accounts) as accounts, "
+        "(select min(date) from metrics_daily) as first_day, (select max(date) from metrics_daily) as last_day"
+    ).fetchone()
+    assert info is not None
+    cost = conn.execute(
+        "select coalesce(sum(c), 0) as c from ("
+        " select sum(estimated_daily_cost) c from metrics_daily where date = %(d)s"
+        " union all select sum(estimated_storage_cost + estimated_request_cost) from s3_bucket_usage_daily where date = %(d)s"
+        " union all select sum(estimated_ingestion_cost + estimated_storage_cost) from log_group_usage_daily where date = %(d)s"
+        " union all select sum(estimated_transfer_cost) from data_transfer_daily where date = %(d)s) x",
+        {"d": info["last_day"]}).fetchone()
+    return SeedSummary(int(info["orgs"]), int(info["accounts"]), info["first_day"], info["last_day"], counts,
+                       float(cost["c"]) if cost else 0.0)

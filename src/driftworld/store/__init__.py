@@ -1,0 +1,1 @@
+"""Database I/O: local clusters, connections, migrations, bulk writes and the SQL the engine runs."""
