@@ -37,8 +37,16 @@ def cluster() -> Iterator[LocalCluster]:
     settings = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "100"}
     if has_pg_cron(bin_dir):
         settings |= {"shared_preload_libraries": "pg_cron", "cron.database_name": "postgres"}
-    local = LocalCluster(bin_dir=bin_dir, data_dir=base / "data", socket_dir=base / "run", port=free_tcp_port(),
-                         log_file=base / "postgres.log", user=server_user(), listen_tcp=True, settings=settings)
+    local = LocalCluster(
+        bin_dir=bin_dir,
+        data_dir=base / "data",
+        socket_dir=base / "run",
+        port=free_tcp_port(),
+        log_file=base / "postgres.log",
+        user=server_user(),
+        listen_tcp=True,
+        settings=settings,
+    )
     local.start()
     os.environ["DRIFTWORLD_MIGRATIONS_DIR"] = str(MIGRATIONS)
     try:

@@ -24,9 +24,7 @@ class Settings(BaseSettings):
 
     database_url: SecretStr | None = Field(default=None, alias="DATABASE_URL")
     driftworld_home: Path = Field(default_factory=default_home, alias="DRIFTWORLD_HOME")
-    migrations_dir: Path = Field(
-        default=PROJECT_ROOT / "supabase" / "migrations", alias="DRIFTWORLD_MIGRATIONS_DIR"
-    )
+    migrations_dir: Path = Field(default=PROJECT_ROOT / "supabase" / "migrations", alias="DRIFTWORLD_MIGRATIONS_DIR")
     drift_tick_token: SecretStr | None = Field(default=None, alias="DRIFT_TICK_TOKEN")
     supabase_service_role_key: SecretStr | None = Field(default=None, alias="SUPABASE_SERVICE_ROLE_KEY")
     connect_timeout_s: int = Field(default=5, alias="DRIFTWORLD_CONNECT_TIMEOUT")

@@ -15,11 +15,27 @@ from driftworld.model.clock import CLOCK_MODES, WorldClock
 from driftworld.model.estate import EstateShape, build_estate
 from driftworld.model.factory import Account, Builder
 from driftworld.model.streams import stream
-from driftworld.store.world_io import Conn, copy_rows, use_float_numerics, write_changes
+from driftworld.store.world_io import Conn, copy_rows, read_sql, use_float_numerics, write_changes
 
 REGIONS = ("us-east-1", "us-east-1", "us-east-1", "us-west-2", "eu-west-1")
-COMPANY_WORDS = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell", "cyberdyne",
-                 "soylent", "aperture", "massive", "vandelay", "pied-piper", "wonka", "oscorp")
+COMPANY_WORDS = (
+    "acme",
+    "globex",
+    "initech",
+    "umbrella",
+    "hooli",
+    "stark",
+    "wayne",
+    "tyrell",
+    "cyberdyne",
+    "soylent",
+    "aperture",
+    "massive",
+    "vandelay",
+    "pied-piper",
+    "wonka",
+    "oscorp",
+)
 ACCOUNT_ROLES = ("production", "staging", "development", "data", "sandbox", "shared-services")
 # Everything the world owns; `--reset` empties exactly these, nothing else.
 WORLD_TABLES = ("organizations", "action_audit_log", "driftworld.world_settings")
@@ -80,8 +96,15 @@ def _accounts(request: SeedRequest) -> tuple[list[dict[str, object]], list[dict[
             region = world.choice(REGIONS)
             digits = world.digits(12)
             role = ACCOUNT_ROLES[number % len(ACCOUNT_ROLES)]
-            account_rows.append({"id": account_id, "org_id": org_id, "name": f"{slug}-{role}",
-                                 "aws_account_number": digits, "primary_region": region})
+            account_rows.append(
+                {
+                    "id": account_id,
+                    "org_id": org_id,
+                    "name": f"{slug}-{role}",
+                    "aws_account_number": digits,
+                    "primary_region": region,
+                }
+            )
             accounts.append(Account(account_id, org_id, digits, region))
     return orgs, account_rows, accounts
 
@@ -106,7 +129,8 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
         conn.execute(
             "insert into driftworld.world_settings (world_seed, clock_mode, seasonality, seed_parameters) "
             "values (%s, %s, %s, %s::jsonb)",
-            (request.seed, request.clock_mode, request.seasonality, json.dumps(parameters)))
+            (request.seed, request.clock_mode, request.seasonality, json.dumps(parameters)),
+        )
         copy_rows(conn, "organizations", orgs)
         copy_rows(conn, "cloud_accounts", account_rows)
     settings = read_settings(conn)
@@ -115,10 +139,13 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
     total = len(accounts) * request.days
     done = 0
     for start in range(0, len(accounts), request.batch_size):
-        chunk = accounts[start:start + request.batch_size]
+        chunk = accounts[start : start + request.batch_size]
         with conn.transaction():
-            write_changes(conn, [_estate(settings.world_seed, a, first, end, settings.clock_mode, now)
-                                 for a in chunk], simulator.types())
+            write_changes(
+                conn,
+                [_estate(settings.world_seed, a, first, end, settings.clock_mode, now) for a in chunk],
+                simulator.types(),
+            )
         for _ in range(request.days):
             outcomes = simulator.run(chunk, Target(until=end, source="seed", first_day=first))
             failed = [o.error for o in outcomes.values() if o.status == "failed"]
@@ -149,12 +176,12 @@ def summarize(conn: Conn) -> SeedSummary:
         "(select min(date) from metrics_daily) as first_day, (select max(date) from metrics_daily) as last_day"
     ).fetchone()
     assert info is not None
-    cost = conn.execute(
-        "select coalesce(sum(c), 0) as c from ("
-        " select sum(estimated_daily_cost) c from metrics_daily where date = %(d)s"
-        " union all select sum(estimated_storage_cost + estimated_request_cost) from s3_bucket_usage_daily where date = %(d)s"
-        " union all select sum(estimated_ingestion_cost + estimated_storage_cost) from log_group_usage_daily where date = %(d)s"
-        " union all select sum(estimated_transfer_cost) from data_transfer_daily where date = %(d)s) x",
-        {"d": info["last_day"]}).fetchone()
-    return SeedSummary(int(info["orgs"]), int(info["accounts"]), info["first_day"], info["last_day"], counts,
-                       float(cost["c"]) if cost else 0.0)
+    cost = conn.execute(read_sql("daily_cost.sql"), {"d": info["last_day"]}).fetchone()
+    return SeedSummary(
+        int(info["orgs"]),
+        int(info["accounts"]),
+        info["first_day"],
+        info["last_day"],
+        counts,
+        float(cost["c"]) if cost else 0.0,
+    )

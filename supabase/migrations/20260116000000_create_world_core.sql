@@ -1,9 +1,7 @@
 -- World core: shared trigger functions, organizations and cloud accounts.
 --
--- Runs on plain PostgreSQL 15+ and on Supabase. gen_random_uuid() is built into PostgreSQL 13+;
--- pgcrypto is requested anyway because Supabase projects and older tooling expect it.
-
-create extension if not exists pgcrypto;
+-- Runs on plain PostgreSQL 15+ and on Supabase. gen_random_uuid() is built into PostgreSQL 13+,
+-- so no extension is needed (the embedded server ships without pgcrypto).
 
 -- Keeps updated_at current on every UPDATE of a mutable table.
 create or replace function public.set_updated_at()

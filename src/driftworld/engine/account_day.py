@@ -77,9 +77,13 @@ class Simulator:
         outcomes: dict[uuid.UUID, Outcome] = {}
         with self.conn.transaction():
             ids = [a.id for a in accounts]
-            locked = {row["id"] for row in self.conn.execute(
-                "select id from unnest(%s::uuid[]) as id where pg_try_advisory_xact_lock(%s, hashtext(id::text))",
-                (ids, ACCOUNT_LOCK_NAMESPACE))}
+            locked = {
+                row["id"]
+                for row in self.conn.execute(
+                    "select id from unnest(%s::uuid[]) as id where pg_try_advisory_xact_lock(%s, hashtext(id::text))",
+                    (ids, ACCOUNT_LOCK_NAMESPACE),
+                )
+            }
             clocks = last_days(self.conn, [i for i in ids if i in locked])
             due: dict[uuid.UUID, tuple[Account, dt.date]] = {}
             for account in accounts:
@@ -91,8 +95,9 @@ class Simulator:
                 elif last is None:
                     outcomes[account.id] = Outcome("skipped", reason="the account has no history: seed it first")
                 elif target.until is not None and last >= target.until:
-                    outcomes[account.id] = Outcome("already_simulated", day=last,
-                                                   reason=f"already simulated up to {last.isoformat()}")
+                    outcomes[account.id] = Outcome(
+                        "already_simulated", day=last, reason=f"already simulated up to {last.isoformat()}"
+                    )
                 else:
                     due[account.id] = (account, last + dt.timedelta(days=1))
             if due:
@@ -102,8 +107,12 @@ class Simulator:
                 self._record(batch, target, elapsed / len(batch))
                 for changes in batch:
                     outcomes[changes.account.id] = Outcome(
-                        "simulated", changes.day, changes.rows_appended(), list(changes.scenarios),
-                        duration_ms=elapsed / len(batch))
+                        "simulated",
+                        changes.day,
+                        changes.rows_appended(),
+                        list(changes.scenarios),
+                        duration_ms=elapsed / len(batch),
+                    )
         return outcomes
 
     def _simulate(self, due: dict[uuid.UUID, tuple[Account, dt.date]], target: Target) -> list[DayChanges]:
@@ -116,8 +125,19 @@ class Simulator:
         return batch
 
     def _record(self, batch: list[DayChanges], target: Target, duration_ms: float) -> None:
-        copy_rows(self.conn, "tick_ledger", [
-            {"account_id": c.account.id, "virtual_date": c.day, "source": target.source,
-             "duration_ms": round(duration_ms), "rows_appended": c.rows_appended(), "scenarios": c.scenarios}
-            for c in batch], schema="driftworld")
-
+        copy_rows(
+            self.conn,
+            "tick_ledger",
+            [
+                {
+                    "account_id": c.account.id,
+                    "virtual_date": c.day,
+                    "source": target.source,
+                    "duration_ms": round(duration_ms),
+                    "rows_appended": c.rows_appended(),
+                    "scenarios": c.scenarios,
+                }
+                for c in batch
+            ],
+            schema="driftworld",
+        )

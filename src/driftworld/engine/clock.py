@@ -42,5 +42,6 @@ def read_settings(conn: Conn) -> WorldSettings:
     ).fetchone()
     if row is None:
         raise WorldNotSeeded("this database holds no world yet: run `driftworld seed` first")
-    return WorldSettings(int(row["world_seed"]), str(row["clock_mode"]), bool(row["seasonality"]),
-                         dict(row["drift_intensity"]))
+    return WorldSettings(
+        int(row["world_seed"]), str(row["clock_mode"]), bool(row["seasonality"]), dict(row["drift_intensity"])
+    )

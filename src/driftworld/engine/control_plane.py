@@ -63,11 +63,18 @@ def release_what_terminated_instances_held(state: AccountState, changes: DayChan
     alive = {i["instance_id"] for i in state.table("instances") if i["state"] != "terminated"}
     for eip in state.table("elastic_ips"):
         if eip["associated_instance_id"] is not None and eip["associated_instance_id"] not in alive:
-            changes.change("elastic_ips", eip, associated_instance_id=None,
-                           state="associated" if eip.get("associated_lb_arn") else "unassociated")
+            changes.change(
+                "elastic_ips",
+                eip,
+                associated_instance_id=None,
+                state="associated" if eip.get("associated_lb_arn") else "unassociated",
+            )
     for volume in state.table("volumes"):
-        if volume["attached_instance_id"] is not None and volume["attached_instance_id"] not in alive \
-                and volume["state"] != "deleted":
+        if (
+            volume["attached_instance_id"] is not None
+            and volume["attached_instance_id"] not in alive
+            and volume["state"] != "deleted"
+        ):
             changes.change("volumes", volume, state="deleted")
 
 
@@ -111,8 +118,16 @@ def rotate_snapshots(state: AccountState, changes: DayChanges, builder: Builder)
         if (state.day - newest).days >= every:
             volume = volumes[volume_id]
             env = (volume.get("tags") or {}).get("env", "prod")
-            kept.append(builder.snapshot(env, volume_id, int(volume["size_gib"]), policy, state.day,
-                                         state.profiles[("snapshots", chain[0]["id"])].profile))
+            kept.append(
+                builder.snapshot(
+                    env,
+                    volume_id,
+                    int(volume["size_gib"]),
+                    policy,
+                    state.day,
+                    state.profiles[("snapshots", chain[0]["id"])].profile,
+                )
+            )
             changes.event("snapshots", kept[-1], "created", None, kept[-1]["snapshot_id"])
         for snapshot in chain:
             if (state.day - born[snapshot["id"]]).days >= keep:
@@ -144,4 +159,3 @@ def follow_prices(state: AccountState, changes: DayChanges) -> None:
         if profile.walk_anchor is None or abs(float(profile.walk_anchor) - anchor) > 1e-6:
             profile.walk_anchor = profile.walk_value = anchor
             changes.profile_updates[("instances", instance["id"])] = profile
-

@@ -26,8 +26,9 @@ BUSY_CPU = 5.0  # above this an instance counts as active (last_active_at)
 class Day:
     """One account-day's draws and calendar, shared by every table's rule."""
 
-    def __init__(self, state: AccountState, changes: DayChanges, world_seed: int, seasonality: bool,
-                 clock: WorldClock) -> None:
+    def __init__(
+        self, state: AccountState, changes: DayChanges, world_seed: int, seasonality: bool, clock: WorldClock
+    ) -> None:
         self.state, self.changes, self.clock = state, changes, clock
         self.world_seed = world_seed
         self.day_off = is_day_off(state.day, seasonality)
@@ -53,11 +54,18 @@ class Day:
 
     def metric(self, table: str, row: Row, cost: float, payload: dict[str, Any]) -> None:
         account = self.state.account
-        self.changes.append("metrics_daily", {
-            "account_id": account.id, "org_id": account.org_id, "resource_type": table,
-            "resource_id": metrics_id(BY_TABLE[table], row), "date": self.state.day,
-            "metric_payload": payload, "estimated_daily_cost": round(max(cost, 0.0), 4),
-        })
+        self.changes.append(
+            "metrics_daily",
+            {
+                "account_id": account.id,
+                "org_id": account.org_id,
+                "resource_type": table,
+                "resource_id": metrics_id(BY_TABLE[table], row),
+                "date": self.state.day,
+                "metric_payload": payload,
+                "estimated_daily_cost": round(max(cost, 0.0), 4),
+            },
+        )
 
     def live(self, table: str, row: Row, **values: Any) -> None:
         self.changes.update(table, row, **values)
@@ -99,7 +107,9 @@ def instances(day: Day) -> None:
     prod = np.array([r["env"] == "prod" for r in running])
     draws = day.draws("cost:instances").uniforms(0.0, 1.0, 2 * len(running)).reshape(2, len(running))
     walk = instance_cost.next_walk(np.maximum(walk, 1e-6), np.maximum(anchor, 1e-6), prod, draws[0])
-    rest = np.array([wl.is_rest_day_for(r["env"], p.profile, day.day_off) for r, p in zip(running, profiles, strict=True)])
+    rest = np.array(
+        [wl.is_rest_day_for(r["env"], p.profile, day.day_off) for r, p in zip(running, profiles, strict=True)]
+    )
     cost = instance_cost.reported_cost(walk, rest, prod & day.month_end, draws[1])
     split = day.draws("network:instances").uniforms(0.3, 0.6, len(running))
     peak = day.draws("peak:instances").uniforms(1.2, 1.8, len(running))
@@ -108,9 +118,12 @@ def instances(day: Day) -> None:
         day.changes.profile_updates[("instances", row["id"])] = profile
         network = obs["network_mb"]
         payload = {
-            "cpu_avg": round(obs["cpu_avg"], 2), "cpu_max": round(min(100.0, obs["cpu_avg"] * peak[i]), 2),
-            "memory_avg": round(obs["memory_avg"], 2), "network_in_mb": round(network * split[i], 2),
-            "network_out_mb": round(network * (1 - split[i]), 2), "instance_type": row["instance_type"],
+            "cpu_avg": round(obs["cpu_avg"], 2),
+            "cpu_max": round(min(100.0, obs["cpu_avg"] * peak[i]), 2),
+            "memory_avg": round(obs["memory_avg"], 2),
+            "network_in_mb": round(network * split[i], 2),
+            "network_out_mb": round(network * (1 - split[i]), 2),
+            "instance_type": row["instance_type"],
             "env": row["env"],
         }
         day.metric("instances", row, float(cost[i]), payload)
@@ -136,17 +149,33 @@ def flat_priced(day: Day) -> None:
     """Volumes (until deleted), snapshots and elastic IPs pay their list price every day."""
     for volume in day.state.table("volumes"):
         if volume["state"] != "deleted" and volume["monthly_cost"] is not None:
-            day.metric("volumes", volume, monthly_to_daily(float(volume["monthly_cost"])), {
-                "attached": volume["attached_instance_id"] is not None, "size_gib": volume["size_gib"],
-                "volume_type": volume["volume_type"], "state": volume["state"]})
+            day.metric(
+                "volumes",
+                volume,
+                monthly_to_daily(float(volume["monthly_cost"])),
+                {
+                    "attached": volume["attached_instance_id"] is not None,
+                    "size_gib": volume["size_gib"],
+                    "volume_type": volume["volume_type"],
+                    "state": volume["state"],
+                },
+            )
     for snapshot in day.state.table("snapshots"):
         if snapshot["monthly_cost"] is not None:
-            day.metric("snapshots", snapshot, monthly_to_daily(float(snapshot["monthly_cost"])),
-                       {"size_gib": snapshot["size_gib"]})
+            day.metric(
+                "snapshots",
+                snapshot,
+                monthly_to_daily(float(snapshot["monthly_cost"])),
+                {"size_gib": snapshot["size_gib"]},
+            )
     for eip in day.state.table("elastic_ips"):
         if eip["hourly_cost"] is not None:
-            day.metric("elastic_ips", eip, hourly_to_daily(float(eip["hourly_cost"])),
-                       {"associated": eip["state"] == "associated"})
+            day.metric(
+                "elastic_ips",
+                eip,
+                hourly_to_daily(float(eip["hourly_cost"])),
+                {"associated": eip["state"] == "associated"},
+            )
 
 
 def databases(day: Day) -> None:
@@ -160,9 +189,15 @@ def databases(day: Day) -> None:
                 day.changes.update("rds_instances", row, current_cpu=0, current_connections=0)
     for row, obs in zip(running, day.observe("rds_instances", running), strict=True):
         connections = round(obs["connections"])
-        cost = hourly_to_daily(float(row["hourly_cost"] or 0)) + monthly_to_daily(float(row["storage_monthly_cost"] or 0))
-        day.metric("rds_instances", row, cost, {"cpu_avg": round(obs["cpu_avg"], 2), "connections": connections,
-                                                "state": row["state"]})
+        cost = hourly_to_daily(float(row["hourly_cost"] or 0)) + monthly_to_daily(
+            float(row["storage_monthly_cost"] or 0)
+        )
+        day.metric(
+            "rds_instances",
+            row,
+            cost,
+            {"cpu_avg": round(obs["cpu_avg"], 2), "connections": connections, "state": row["state"]},
+        )
         day.live("rds_instances", row, current_cpu=round(obs["cpu_avg"], 2), current_connections=connections)
 
 
@@ -170,9 +205,16 @@ def caches(day: Day) -> None:
     rows = day.state.table("cache_clusters")
     for row, obs in zip(rows, day.observe("cache_clusters", rows), strict=True):
         connections = round(obs["connections"])
-        day.metric("cache_clusters", row, hourly_to_daily(float(row["hourly_cost"] or 0)), {
-            "cpu_avg": round(obs["cpu_avg"], 2), "memory_avg": round(obs["memory_avg"], 2),
-            "connections": connections})
+        day.metric(
+            "cache_clusters",
+            row,
+            hourly_to_daily(float(row["hourly_cost"] or 0)),
+            {
+                "cpu_avg": round(obs["cpu_avg"], 2),
+                "memory_avg": round(obs["memory_avg"], 2),
+                "connections": connections,
+            },
+        )
         day.live("cache_clusters", row, current_cpu=round(obs["cpu_avg"], 2), current_connections=connections)
 
 
@@ -182,10 +224,19 @@ def load_balancers(day: Day) -> None:
         requests = round(obs["requests"])
         profile = day.state.profiles.get(("load_balancers", row["id"]))
         healthy = 0 if profile and profile.profile == wl.IDLE else int(row["target_count"] or 0)
-        day.metric("load_balancers", row, hourly_to_daily(float(row["hourly_cost"] or 0)),
-                   {"requests": requests, "healthy_targets": healthy})
-        day.live("load_balancers", row, current_request_count=requests,
-                 current_request_rate=round(requests / 86_400, 2), healthy_target_count=healthy)
+        day.metric(
+            "load_balancers",
+            row,
+            hourly_to_daily(float(row["hourly_cost"] or 0)),
+            {"requests": requests, "healthy_targets": healthy},
+        )
+        day.live(
+            "load_balancers",
+            row,
+            current_request_count=requests,
+            current_request_rate=round(requests / 86_400, 2),
+            healthy_target_count=healthy,
+        )
 
 
 def lambdas(day: Day) -> None:
@@ -196,9 +247,16 @@ def lambdas(day: Day) -> None:
         used = obs["memory_mb"] if "memory_mb" in obs else obs["memory_share"] * memory_mb
         duration = obs["duration_ms"] if invocations else 0.0
         cost = lambda_daily(invocations, duration, memory_mb, int(row["provisioned_concurrency"] or 0))
-        day.metric("lambda_functions", row, cost, {
-            "invocations": invocations, "duration_ms_avg": round(duration, 2),
-            "memory_used_mb_avg": round(min(used, memory_mb) if invocations else 0.0, 2)})
+        day.metric(
+            "lambda_functions",
+            row,
+            cost,
+            {
+                "invocations": invocations,
+                "duration_ms_avg": round(duration, 2),
+                "memory_used_mb_avg": round(min(used, memory_mb) if invocations else 0.0, 2),
+            },
+        )
         day.live("lambda_functions", row, estimated_monthly_cost=round(cost * 30, 4))
 
 
@@ -209,13 +267,21 @@ def containers(day: Day) -> None:
     for node, obs in zip(running, day.observe("container_nodes", running), strict=True):
         hourly = float(node["hourly_cost"] or 0)
         node_cost[node["cluster_id"]] = node_cost.get(node["cluster_id"], 0.0) + hourly
-        day.metric("container_nodes", node, hourly_to_daily(hourly),
-                   {"cpu_avg": round(obs["cpu_avg"], 2), "memory_avg": round(obs["memory_avg"], 2)})
+        day.metric(
+            "container_nodes",
+            node,
+            hourly_to_daily(hourly),
+            {"cpu_avg": round(obs["cpu_avg"], 2), "memory_avg": round(obs["memory_avg"], 2)},
+        )
         day.live("container_nodes", node)
     services = day.state.table("container_services")
     for service, obs in zip(services, day.observe("container_services", services), strict=True):
-        day.metric("container_services", service, 0.0,
-                   {"cpu_avg": round(obs["cpu_avg"], 2), "memory_avg": round(obs["memory_avg"], 2)})
+        day.metric(
+            "container_services",
+            service,
+            0.0,
+            {"cpu_avg": round(obs["cpu_avg"], 2), "memory_avg": round(obs["memory_avg"], 2)},
+        )
         day.live("container_services", service)
     for cluster in day.state.table("container_clusters"):
         hourly = round(node_cost.get(cluster["id"], 0.0), 4)
@@ -226,14 +292,19 @@ def containers(day: Day) -> None:
 def managed_and_streaming(day: Day) -> None:
     managed = day.state.table("managed_services")
     for row, obs in zip(managed, day.observe("managed_services", managed), strict=True):
-        day.metric("managed_services", row, hourly_to_daily(float(row["hourly_cost"] or 0)),
-                   {"cpu_avg": round(obs["cpu_avg"], 2), "memory_avg": round(obs["memory_avg"], 2)})
+        day.metric(
+            "managed_services",
+            row,
+            hourly_to_daily(float(row["hourly_cost"] or 0)),
+            {"cpu_avg": round(obs["cpu_avg"], 2), "memory_avg": round(obs["memory_avg"], 2)},
+        )
         day.live("managed_services", row)
     streams = day.state.table("streaming_clusters")
     for row, obs in zip(streams, day.observe("streaming_clusters", streams), strict=True):
         usage = obs["usage_share"] * float(row["provisioned_throughput_mbps"] or row["shard_count"] or 1)
-        day.metric("streaming_clusters", row, hourly_to_daily(float(row["hourly_cost"] or 0)),
-                   {"usage_mbps": round(usage, 2)})
+        day.metric(
+            "streaming_clusters", row, hourly_to_daily(float(row["hourly_cost"] or 0)), {"usage_mbps": round(usage, 2)}
+        )
         day.live("streaming_clusters", row)
 
 
@@ -255,16 +326,29 @@ def buckets(day: Day) -> None:
             tiers = s3_storage.Tiers(float(profile.params.get("start_gb", 100.0)), 0.0, 0.0)
         else:
             moves = s3_storage.moves_of(s3_storage.enabled_rules(bucket["lifecycle_policy"], bucket["lifecycle_rules"]))
-            tiers = s3_storage.next_tiers(s3_storage.Tiers(*previous), float(profile.params.get("ceiling_gb", 1e4)),
-                                          _growth(bucket["env"], float(u[0, i])), moves)
+            tiers = s3_storage.next_tiers(
+                s3_storage.Tiers(*previous),
+                float(profile.params.get("ceiling_gb", 1e4)),
+                _growth(bucket["env"], float(u[0, i])),
+                moves,
+            )
         low, high = s3_storage.REQUESTS_PER_DAY
         requests = int(low + (high - low) * float(u[1, i]))
-        day.changes.append("s3_bucket_usage_daily", {
-            "account_id": account.id, "org_id": account.org_id, "bucket_id": bucket["id"], "date": day.state.day,
-            "storage_gb_standard": round(tiers.standard, 4), "storage_gb_ia": round(tiers.ia, 4),
-            "storage_gb_glacier": round(tiers.glacier, 4), "requests_count": requests,
-            "estimated_storage_cost": round(s3_storage.storage_cost(tiers), 4),
-            "estimated_request_cost": round(s3_storage.request_cost(requests), 4)})
+        day.changes.append(
+            "s3_bucket_usage_daily",
+            {
+                "account_id": account.id,
+                "org_id": account.org_id,
+                "bucket_id": bucket["id"],
+                "date": day.state.day,
+                "storage_gb_standard": round(tiers.standard, 4),
+                "storage_gb_ia": round(tiers.ia, 4),
+                "storage_gb_glacier": round(tiers.glacier, 4),
+                "requests_count": requests,
+                "estimated_storage_cost": round(s3_storage.storage_cost(tiers), 4),
+                "estimated_request_cost": round(s3_storage.request_cost(requests), 4),
+            },
+        )
 
 
 def log_groups(day: Day) -> None:
@@ -285,34 +369,61 @@ def log_groups(day: Day) -> None:
         retention = log_storage.effective_retention(group["retention_days"], group["retention_in_days"])
         window = None if retention is None else window_before + ingest
         stored = log_storage.stored_today(previous_stored, ingest, window)
-        day.changes.append("log_group_usage_daily", {
-            "account_id": account.id, "org_id": account.org_id, "log_group_id": group["id"], "date": day.state.day,
-            "ingested_gb": ingest, "stored_gb": round(stored, 4),
-            "estimated_ingestion_cost": round(log_storage.ingestion_cost(ingest), 4),
-            "estimated_storage_cost": round(log_storage.storage_cost(stored), 4)})
+        day.changes.append(
+            "log_group_usage_daily",
+            {
+                "account_id": account.id,
+                "org_id": account.org_id,
+                "log_group_id": group["id"],
+                "date": day.state.day,
+                "ingested_gb": ingest,
+                "stored_gb": round(stored, 4),
+                "estimated_ingestion_cost": round(log_storage.ingestion_cost(ingest), 4),
+                "estimated_storage_cost": round(log_storage.storage_cost(stored), 4),
+            },
+        )
 
 
 def transfers(day: Day) -> None:
     account = day.state.account
     regions = {r["region"] for rows in day.state.rows.values() for r in rows if r.get("region")}
     for flow in data_transfer.daily_flows(account.primary_region, regions, day.weekend, day.draws("transfer")):
-        day.changes.append("data_transfer_daily", {
-            "account_id": account.id, "org_id": account.org_id, "date": day.state.day,
-            "source_region": flow.source_region, "dest_region": flow.dest_region, "direction": flow.direction,
-            "gb_transferred": flow.gb, "estimated_transfer_cost": round(flow.cost, 4)})
+        day.changes.append(
+            "data_transfer_daily",
+            {
+                "account_id": account.id,
+                "org_id": account.org_id,
+                "date": day.state.day,
+                "source_region": flow.source_region,
+                "dest_region": flow.dest_region,
+                "direction": flow.direction,
+                "gb_transferred": flow.gb,
+                "estimated_transfer_cost": round(flow.cost, 4),
+            },
+        )
 
 
 def commitment_days(day: Day) -> None:
-    active = [c for c in day.state.table("commitments")
-              if (c["start_date"] is None or c["start_date"] <= day.state.day)
-              and (c["end_date"] is None or day.state.day <= c["end_date"])]
+    active = [
+        c
+        for c in day.state.table("commitments")
+        if (c["start_date"] is None or c["start_date"] <= day.state.day)
+        and (c["end_date"] is None or day.state.day <= c["end_date"])
+    ]
     account = day.state.account
     for row, obs in zip(active, day.observe("commitments", active), strict=True):
         profile = day.state.profiles.get(("commitments", row["id"]))
         discount = float(profile.params.get("discount", 0.3)) if profile else 0.3
         result = commitments.commitment_day(float(row["hourly_commitment_amount"]), obs["utilization"], discount)
-        day.changes.append("commitment_utilization_daily", {
-            "account_id": account.id, "org_id": account.org_id, "commitment_id": row["id"], "date": day.state.day,
-            "actual_hourly_usage_equivalent": result.actual_hourly_usage_equivalent,
-            "utilization_percent": result.utilization_percent,
-            "estimated_savings_vs_ondemand": result.estimated_savings_vs_ondemand})
+        day.changes.append(
+            "commitment_utilization_daily",
+            {
+                "account_id": account.id,
+                "org_id": account.org_id,
+                "commitment_id": row["id"],
+                "date": day.state.day,
+                "actual_hourly_usage_equivalent": result.actual_hourly_usage_equivalent,
+                "utilization_percent": result.utilization_percent,
+                "estimated_savings_vs_ondemand": result.estimated_savings_vs_ondemand,
+            },
+        )

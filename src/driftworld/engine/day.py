@@ -30,8 +30,9 @@ def adopt_unprofiled(state: AccountState, changes: DayChanges) -> None:
 
 def simulate_account_day(state: AccountState, settings: WorldSettings, clock: WorldClock) -> DayChanges:
     changes = DayChanges(state.account, state.day)
-    builder = Builder(state.account, clock, stream(settings.world_seed, state.account.id, state.day, "create"),
-                      state.day)
+    builder = Builder(
+        state.account, clock, stream(settings.world_seed, state.account.id, state.day, "create"), state.day
+    )
     builder.created = changes.created
     adopt_unprofiled(state, changes)
     reconcile(state, changes, builder, settings.seasonality)

@@ -79,13 +79,19 @@ class DayChanges:
 
     def event(self, table: str, row: Row, field_name: str, old: Any, new: Any) -> None:
         """Log a change the engine made (change_source drift_engine, on the virtual day)."""
-        self.events.append({
-            "account_id": self.account.id, "org_id": self.account.org_id,
-            "resource_type": BY_TABLE[table].singular, "resource_id": str(row["id"]),
-            "change_source": "drift_engine", "field_name": field_name,
-            "old_value": None if old is None else str(old), "new_value": None if new is None else str(new),
-            "virtual_date": self.day,
-        })
+        self.events.append(
+            {
+                "account_id": self.account.id,
+                "org_id": self.account.org_id,
+                "resource_type": BY_TABLE[table].singular,
+                "resource_id": str(row["id"]),
+                "change_source": "drift_engine",
+                "field_name": field_name,
+                "old_value": None if old is None else str(old),
+                "new_value": None if new is None else str(new),
+                "virtual_date": self.day,
+            }
+        )
 
     def change(self, table: str, row: Row, **values: Any) -> None:
         """An engine change to agent-owned fields: applied and logged field by field."""

@@ -55,10 +55,15 @@ class AccountResult:
 
     def reply(self) -> dict[str, Any]:
         return {
-            "account_id": str(self.account_id), "status": self.status,
-            "fromDate": _iso(self.from_date), "toDate": _iso(self.to_date),
-            "daysSimulated": self.days_simulated, "rowsAppended": self.rows_appended,
-            "durationMs": round(self.duration_ms), "reason": self.reason, "error": self.error,
+            "account_id": str(self.account_id),
+            "status": self.status,
+            "fromDate": _iso(self.from_date),
+            "toDate": _iso(self.to_date),
+            "daysSimulated": self.days_simulated,
+            "rowsAppended": self.rows_appended,
+            "durationMs": round(self.duration_ms),
+            "reason": self.reason,
+            "error": self.error,
         }
 
 
@@ -91,8 +96,11 @@ class TickResult:
             "accountsProcessed": sum(1 for a in self.accounts if a.days_simulated),
             "daysSimulated": sum(a.days_simulated for a in self.accounts),
             "rowsAppended": self.rows_appended,
-            "scenariosTriggered": [{"account_id": str(a.account_id), "date": d.isoformat(), "scenario": s}
-                                   for a in self.accounts for d, s in a.scenarios],
+            "scenariosTriggered": [
+                {"account_id": str(a.account_id), "date": d.isoformat(), "scenario": s}
+                for a in self.accounts
+                for d, s in a.scenarios
+            ],
             "executionTimeMs": round(self.execution_time_ms),
             "accounts": [a.reply() for a in self.accounts],
         }
@@ -107,7 +115,8 @@ def active_accounts(conn: Conn, account_ids: Sequence[uuid.UUID] | None) -> list
         "select id, org_id, coalesce(aws_account_number, '000000000000') as number, "
         "coalesce(primary_region, 'us-east-1') as region from cloud_accounts "
         "where is_active and (%s::uuid[] is null or id = any(%s::uuid[])) order by id",
-        (account_ids, account_ids)).fetchall()
+        (account_ids, account_ids),
+    ).fetchall()
     if account_ids is not None:
         unknown = set(account_ids) - {r["id"] for r in rows}
         if unknown:
@@ -149,7 +158,7 @@ def tick(
         for step in range(steps):
             still = []
             for start in range(0, len(pending), batch_size):
-                chunk = pending[start:start + batch_size]
+                chunk = pending[start : start + batch_size]
                 for account_id, outcome in simulator.run(chunk, Target(until=date)).items():
                     results[account_id].absorb(outcome)
                     if outcome.status == "simulated":

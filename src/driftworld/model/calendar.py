@@ -30,8 +30,13 @@ def _observed(day: dt.date) -> dt.date:
 def us_federal_holidays(year: int) -> frozenset[dt.date]:
     """The observed US federal holidays of a year (5 U.S.C. 6103)."""
     mon, thu = 0, 3
-    fixed = [dt.date(year, 1, 1), dt.date(year, 6, 19), dt.date(year, 7, 4),
-             dt.date(year, 11, 11), dt.date(year, 12, 25)]
+    fixed = [
+        dt.date(year, 1, 1),
+        dt.date(year, 6, 19),
+        dt.date(year, 7, 4),
+        dt.date(year, 11, 11),
+        dt.date(year, 12, 25),
+    ]
     floating = [
         _nth_weekday(year, 1, mon, 3),  # Martin Luther King Jr. Day
         _nth_weekday(year, 2, mon, 3),  # Washington's Birthday

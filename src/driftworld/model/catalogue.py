@@ -8,36 +8,66 @@ HOURS_PER_DAY: Final = 24
 DAYS_PER_MONTH: Final = 30
 
 EC2_HOURLY: Final[dict[str, float]] = {
-    "t3.micro": 0.0104, "t3.small": 0.0208, "t3.medium": 0.0416, "t3.large": 0.0832,
-    "t3.xlarge": 0.1664, "m5.large": 0.096, "m5.xlarge": 0.192, "m5.2xlarge": 0.384,
-    "c5.large": 0.085, "c5.xlarge": 0.17, "r5.large": 0.126, "r5.xlarge": 0.252,
-    "g4dn.xlarge": 0.526, "g5.xlarge": 1.006, "p3.2xlarge": 3.06,
+    "t3.micro": 0.0104,
+    "t3.small": 0.0208,
+    "t3.medium": 0.0416,
+    "t3.large": 0.0832,
+    "t3.xlarge": 0.1664,
+    "m5.large": 0.096,
+    "m5.xlarge": 0.192,
+    "m5.2xlarge": 0.384,
+    "c5.large": 0.085,
+    "c5.xlarge": 0.17,
+    "r5.large": 0.126,
+    "r5.xlarge": 0.252,
+    "g4dn.xlarge": 0.526,
+    "g5.xlarge": 1.006,
+    "p3.2xlarge": 3.06,
 }
 # GPU count and the GPU's share of the hourly price (informational; hourly_cost includes it).
 EC2_GPU: Final[dict[str, tuple[int, float]]] = {
-    "g4dn.xlarge": (1, 0.35), "g5.xlarge": (1, 0.75), "p3.2xlarge": (1, 2.45),
+    "g4dn.xlarge": (1, 0.35),
+    "g5.xlarge": (1, 0.75),
+    "p3.2xlarge": (1, 2.45),
 }
 RDS_HOURLY: Final[dict[str, float]] = {
-    "db.t3.micro": 0.018, "db.t3.medium": 0.072, "db.m5.large": 0.178, "db.m5.xlarge": 0.356,
-    "db.r5.large": 0.25, "db.r5.xlarge": 0.50,
+    "db.t3.micro": 0.018,
+    "db.t3.medium": 0.072,
+    "db.m5.large": 0.178,
+    "db.m5.xlarge": 0.356,
+    "db.r5.large": 0.25,
+    "db.r5.xlarge": 0.50,
 }
 RDS_STORAGE_GB_MONTH: Final = 0.115
 CACHE_NODE_HOURLY: Final[dict[str, float]] = {
-    "cache.t3.micro": 0.017, "cache.t3.medium": 0.068, "cache.m5.large": 0.156, "cache.r5.large": 0.216,
+    "cache.t3.micro": 0.017,
+    "cache.t3.medium": 0.068,
+    "cache.m5.large": 0.156,
+    "cache.r5.large": 0.216,
 }
 EBS_GB_MONTH: Final[dict[str, float]] = {
-    "gp3": 0.08, "gp2": 0.10, "io1": 0.125, "io2": 0.125, "st1": 0.045, "sc1": 0.015,
+    "gp3": 0.08,
+    "gp2": 0.10,
+    "io1": 0.125,
+    "io2": 0.125,
+    "st1": 0.045,
+    "sc1": 0.015,
 }
 SNAPSHOT_GB_MONTH: Final = 0.05
 EIP_HOURLY: Final = 0.005
 LB_HOURLY: Final[dict[str, float]] = {
-    "application": 0.0225, "network": 0.0225, "gateway": 0.0125, "classic": 0.025,
+    "application": 0.0225,
+    "network": 0.0225,
+    "gateway": 0.0125,
+    "classic": 0.025,
 }
 LAMBDA_PER_MILLION_REQUESTS: Final = 0.20
 LAMBDA_GB_SECOND: Final = 0.0000166667
 LAMBDA_PROVISIONED_GB_SECOND: Final = 0.0000041667
 MANAGED_HOURLY: Final[dict[str, float]] = {
-    "m5.large.search": 0.142, "ml.m5.large": 0.115, "ml.g4dn.xlarge": 0.736,
+    "m5.large.search": 0.142,
+    "ml.m5.large": 0.115,
+    "ml.g4dn.xlarge": 0.736,
 }
 KINESIS_SHARD_HOURLY: Final = 0.015
 MSK_BROKER_HOURLY: Final = 0.21  # kafka.m5.large broker
@@ -46,10 +76,16 @@ S3_PER_THOUSAND_REQUESTS: Final = 0.0004
 LOG_INGEST_GB: Final = 0.50
 LOG_STORAGE_GB_MONTH: Final = 0.03
 TRANSFER_GB: Final[dict[str, float]] = {
-    "cross-region": 0.02, "egress": 0.09, "cross-az": 0.01, "intra-az": 0.0, "ingress": 0.0,
+    "cross-region": 0.02,
+    "egress": 0.09,
+    "cross-az": 0.01,
+    "intra-az": 0.0,
+    "ingress": 0.0,
 }
 COMMITMENT_DISCOUNT: Final[dict[str, tuple[float, float]]] = {
-    "reserved_instance": (0.30, 0.40), "savings_plan": (0.20, 0.30), "edp": (0.05, 0.10),
+    "reserved_instance": (0.30, 0.40),
+    "savings_plan": (0.20, 0.30),
+    "edp": (0.05, 0.10),
 }
 
 

@@ -24,7 +24,9 @@ def _avg(key: str) -> str:
 KINDS: tuple[Kind, ...] = (
     Kind("autoscaling_groups", "autoscaling_group", has_metrics=False),
     Kind(
-        "instances", "instance", "instance_id",
+        "instances",
+        "instance",
+        "instance_id",
         {
             "avg_cpu_7d": _avg("cpu_avg"),
             "avg_network_7d": "avg((p->>'network_in_mb')::numeric + (p->>'network_out_mb')::numeric)",
@@ -34,30 +36,46 @@ KINDS: tuple[Kind, ...] = (
     Kind("snapshots", "snapshot", "snapshot_id"),
     Kind("s3_buckets", "s3_bucket", has_metrics=False),
     Kind(
-        "rds_instances", "rds_instance", "db_instance_id",
+        "rds_instances",
+        "rds_instance",
+        "db_instance_id",
         {"avg_cpu_7d": _avg("cpu_avg"), "avg_connections_7d": _avg("connections")},
     ),
     Kind(
-        "cache_clusters", "cache_cluster", "cluster_id",
-        {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg"),
-         "avg_connections_7d": _avg("connections")},
+        "cache_clusters",
+        "cache_cluster",
+        "cluster_id",
+        {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg"), "avg_connections_7d": _avg("connections")},
     ),
     Kind("load_balancers", "load_balancer", "lb_arn", {"avg_request_count_7d": _avg("requests")}),
     Kind("elastic_ips", "elastic_ip", "allocation_id"),
     Kind(
-        "lambda_functions", "lambda_function", None,
-        {"invocations_7d": "sum((p->>'invocations')::bigint)",
-         "avg_duration_ms_7d": _avg("duration_ms_avg"),
-         "avg_memory_used_mb_7d": _avg("memory_used_mb_avg")},
+        "lambda_functions",
+        "lambda_function",
+        None,
+        {
+            "invocations_7d": "sum((p->>'invocations')::bigint)",
+            "avg_duration_ms_7d": _avg("duration_ms_avg"),
+            "avg_memory_used_mb_7d": _avg("memory_used_mb_avg"),
+        },
     ),
     Kind("log_groups", "log_group", has_metrics=False),
     Kind("container_clusters", "container_cluster", has_metrics=False),
-    Kind("container_nodes", "container_node", None,
-         {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")}),
-    Kind("container_services", "container_service", None,
-         {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")}),
-    Kind("managed_services", "managed_service", None,
-         {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")}),
+    Kind(
+        "container_nodes", "container_node", None, {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")}
+    ),
+    Kind(
+        "container_services",
+        "container_service",
+        None,
+        {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")},
+    ),
+    Kind(
+        "managed_services",
+        "managed_service",
+        None,
+        {"avg_cpu_7d": _avg("cpu_avg"), "avg_memory_7d": _avg("memory_avg")},
+    ),
     Kind("streaming_clusters", "streaming_cluster", None, {"avg_usage_mbps_7d": _avg("usage_mbps")}),
 )
 

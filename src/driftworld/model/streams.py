@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from collections.abc import Sequence
 from typing import TypeVar
+from uuid import UUID
 
 import numpy as np
 
@@ -52,16 +52,16 @@ class Stream:
     def digits(self, count: int) -> str:
         return "".join(str(int(d)) for d in self.rng.integers(0, 10, count))
 
-    def uuid(self) -> uuid.UUID:
-        return uuid.UUID(bytes=self.rng.bytes(16), version=4)
+    def uuid(self) -> UUID:
+        return UUID(bytes=self.rng.bytes(16), version=4)
 
-    def uuids(self, n: int) -> list[uuid.UUID]:
+    def uuids(self, n: int) -> list[UUID]:
         raw = self.rng.bytes(16 * n)
-        return [uuid.UUID(bytes=raw[i : i + 16], version=4) for i in range(0, 16 * n, 16)]
+        return [UUID(bytes=raw[i : i + 16], version=4) for i in range(0, 16 * n, 16)]
 
     def seconds_of_day(self) -> int:
         return int(self.rng.integers(0, 86_400))
 
 
-def stream(world_seed: int, account_key: str | uuid.UUID, day: dt.date | None, purpose: str) -> Stream:
+def stream(world_seed: int, account_key: str | UUID, day: dt.date | None, purpose: str) -> Stream:
     return Stream(world_seed, str(account_key), day, purpose)

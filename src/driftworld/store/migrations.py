@@ -119,6 +119,4 @@ def require_current(conn: psycopg.Connection[dict[str, object]], directory: Path
         names = ", ".join(m.path.name for m in current.pending)
         raise MigrationError(f"the database lacks migrations {names}: run `driftworld db migrate` first")
     if current.unknown:
-        raise MigrationError(
-            f"the database has migrations driftworld does not know ({', '.join(current.unknown)})"
-        )
+        raise MigrationError(f"the database has migrations driftworld does not know ({', '.join(current.unknown)})")

@@ -26,8 +26,13 @@ from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
 Conn = psycopg.Connection[dict[str, Any]]
 SQL_DIR = Path(__file__).parent / "sql"
 LOADED_TABLES = (*RESOURCE_TABLES, "commitments")
-HISTORY_TABLES = ("metrics_daily", "s3_bucket_usage_daily", "log_group_usage_daily", "data_transfer_daily",
-                  "commitment_utilization_daily")
+HISTORY_TABLES = (
+    "metrics_daily",
+    "s3_bucket_usage_daily",
+    "log_group_usage_daily",
+    "data_transfer_daily",
+    "commitment_utilization_daily",
+)
 
 
 def read_sql(name: str) -> str:
@@ -50,39 +55,55 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
     """Every account's world, profiles and yesterday's storage, with one read per table."""
     ids = list(days)
     by_table = {
-        table: _group(conn.execute(
-            sql.SQL("select * from {} where account_id = any(%s) order by id").format(sql.Identifier(table)), (ids,)))
+        table: _group(
+            conn.execute(
+                sql.SQL("select * from {} where account_id = any(%s) order by id").format(sql.Identifier(table)), (ids,)
+            )
+        )
         for table in LOADED_TABLES
     }
-    profiles = _group(conn.execute(
-        "select * from driftworld.workload_profiles where account_id = any(%s)", (ids,)))
+    profiles = _group(conn.execute("select * from driftworld.workload_profiles where account_id = any(%s)", (ids,)))
     pairs = ([str(a) for a in ids], [days[a][1] for a in ids])
     s3 = _group(conn.execute(read_sql("s3_previous.sql"), pairs))
     logs = _group(conn.execute(read_sql("log_previous.sql"), pairs))
-    schedules = _group(conn.execute(
-        "select account_id, resource_id, value from resource_tags "
-        "where account_id = any(%s) and resource_type = 'instance' and key = 'schedule'", (ids,)))
+    schedules = _group(
+        conn.execute(
+            "select account_id, resource_id, value from resource_tags "
+            "where account_id = any(%s) and resource_type = 'instance' and key = 'schedule'",
+            (ids,),
+        )
+    )
     states = []
     for account_id in ids:
         account, day = days[account_id]
-        states.append(AccountState(
-            account=account,
-            day=day,
-            rows={table: by_table[table].get(account_id, []) for table in LOADED_TABLES},
-            profiles={(p["resource_table"], p["resource_id"]): _profile(p) for p in profiles.get(account_id, [])},
-            s3_previous={r["bucket_id"]: (r["standard"], r["ia"], r["glacier"]) for r in s3.get(account_id, [])},
-            log_previous={r["log_group_id"]: (r["stored_gb"], r["window_gb"]) for r in logs.get(account_id, [])},
-            schedule_tags={r["resource_id"]: r["value"] for r in schedules.get(account_id, [])},
-        ))
+        states.append(
+            AccountState(
+                account=account,
+                day=day,
+                rows={table: by_table[table].get(account_id, []) for table in LOADED_TABLES},
+                profiles={(p["resource_table"], p["resource_id"]): _profile(p) for p in profiles.get(account_id, [])},
+                s3_previous={r["bucket_id"]: (r["standard"], r["ia"], r["glacier"]) for r in s3.get(account_id, [])},
+                log_previous={r["log_group_id"]: (r["stored_gb"], r["window_gb"]) for r in logs.get(account_id, [])},
+                schedule_tags={r["resource_id"]: r["value"] for r in schedules.get(account_id, [])},
+            )
+        )
     return states
 
 
 def _profile(row: Row) -> Profile:
-    return Profile(row["resource_table"], row["resource_id"], row["profile"], dict(row["params"]),
-                   row["walk_value"], row["walk_anchor"], row["born_on"])
+    return Profile(
+        row["resource_table"],
+        row["resource_id"],
+        row["profile"],
+        dict(row["params"]),
+        row["walk_value"],
+        row["walk_anchor"],
+        row["born_on"],
+    )
 
 
 # -- writing ---------------------------------------------------------------------------------------
+
 
 def _copy_value(value: Any) -> Any:
     return Jsonb(value) if isinstance(value, dict | list) else value
@@ -93,18 +114,19 @@ def copy_rows(conn: Conn, table: str, rows: Sequence[Row], schema: str = "public
         return
     columns = list(dict.fromkeys(key for row in rows for key in row))
     statement = sql.SQL("copy {}.{} ({}) from stdin").format(
-        sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
     with conn.cursor().copy(statement) as copy:
         for row in rows:
             copy.write_row([_copy_value(row.get(column)) for column in columns])
 
 
-
-
 def column_types(conn: Conn, table: str, schema: str = "public") -> dict[str, str]:
     rows = conn.execute(
         "select attname, format_type(atttypid, atttypmod) as type from pg_attribute "
-        "where attrelid = %s::regclass and attnum > 0 and not attisdropped", (f"{schema}.{table}",))
+        "where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+        (f"{schema}.{table}",),
+    )
     return {r["attname"]: r["type"] for r in rows}
 
 
@@ -127,20 +149,32 @@ def update_rows(conn: Conn, table: str, changes: dict[uuid.UUID, dict[str, Any]]
         if values:
             by_columns[tuple(sorted(values))].append({"id": row_id, **values})
     for columns, rows in by_columns.items():
-        statement = sql.SQL("update {t} as t set {sets} from jsonb_to_recordset(%s::jsonb) as v({defs}) "
-                            "where t.id = v.id").format(
+        statement = sql.SQL(
+            "update {t} as t set {sets} from jsonb_to_recordset(%s::jsonb) as v({defs}) where t.id = v.id"
+        ).format(
             t=sql.Identifier(table),
             sets=sql.SQL(", ").join(sql.SQL("{c} = v.{c}").format(c=sql.Identifier(c)) for c in columns),
             defs=sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in ("id", *columns)),
+                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in ("id", *columns)
+            ),
         )
         conn.execute(statement, (to_json(rows),))
 
 
 def upsert_profiles(conn: Conn, account_of: dict[uuid.UUID, uuid.UUID], profiles: Iterable[Profile]) -> None:
-    rows = [{"resource_table": p.resource_table, "resource_id": p.resource_id, "account_id": account_of[p.resource_id],
-             "profile": p.profile, "params": p.params, "walk_value": p.walk_value, "walk_anchor": p.walk_anchor,
-             "born_on": p.born_on} for p in profiles]
+    rows = [
+        {
+            "resource_table": p.resource_table,
+            "resource_id": p.resource_id,
+            "account_id": account_of[p.resource_id],
+            "profile": p.profile,
+            "params": p.params,
+            "walk_value": p.walk_value,
+            "walk_anchor": p.walk_anchor,
+            "born_on": p.born_on,
+        }
+        for p in profiles
+    ]
     if rows:
         conn.execute(read_sql("upsert_profiles.sql"), (to_json(rows),))
 
@@ -155,7 +189,8 @@ def roll_seven_days(conn: Conn, table: str, targets: list[tuple[uuid.UUID, uuid.
         table=sql.Identifier(table),
         sets=sql.SQL(", ").join(sql.SQL("{c} = r.{c}").format(c=sql.Identifier(c)) for c in kind.rolled),
         aggregates=sql.SQL(", ").join(
-            sql.SQL("{} as {}").format(sql.SQL(expr), sql.Identifier(c)) for c, expr in kind.rolled.items()),
+            sql.SQL("{} as {}").format(sql.SQL(expr), sql.Identifier(c)) for c, expr in kind.rolled.items()
+        ),
         metrics_id=metrics_id,
         resource_type=sql.Literal(table),
     )
@@ -178,8 +213,8 @@ def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str
     for changes in batch:
         for table, ids in changes.deletes.items():
             deletes[table].extend(ids)
-        for table, rows in changes.updates.items():
-            updates[table].update(rows)
+        for table, changed in changes.updates.items():
+            updates[table].update(changed)
     for table, ids in deletes.items():
         conn.execute(sql.SQL("delete from {} where id = any(%s)").format(sql.Identifier(table)), (ids,))
     for table, table_updates in updates.items():
@@ -200,8 +235,19 @@ def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str
             account_of[profile.resource_id] = changes.account.id
             profiles.append(profile)
     upsert_profiles(conn, account_of, profiles)
-    waste = [{"id": w_id, "account_id": c.account.id, "scenario": w.scenario, "resource_table": w.resource_table,
-              "resource_id": w.resource_id, "related": list(w.related), "injected_on": c.day,
-              "expected_fix": w.expected_fix, "daily_cost": w.daily_cost}
-             for c in batch for w_id, w in c.waste_rows]
+    waste = [
+        {
+            "id": w_id,
+            "account_id": c.account.id,
+            "scenario": w.scenario,
+            "resource_table": w.resource_table,
+            "resource_id": w.resource_id,
+            "related": list(w.related),
+            "injected_on": c.day,
+            "expected_fix": w.expected_fix,
+            "daily_cost": w.daily_cost,
+        }
+        for c in batch
+        for w_id, w in c.waste_rows
+    ]
     copy_rows(conn, "waste_ledger", waste, schema="driftworld")

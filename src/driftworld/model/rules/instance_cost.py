@@ -25,7 +25,10 @@ def next_walk(previous: np.ndarray, anchor: np.ndarray, prod: np.ndarray, steps:
     distance = np.log(moved / anchor)
     pulled = anchor * np.exp((1 - REVERSION) * distance)
     # Reported values may be cut to 0.70x or raised to 1.10x; keep the walk inside so they stay in bounds.
-    return np.clip(pulled, anchor * LOWER_BOUND / WEEKEND_FACTOR[0], anchor * UPPER_BOUND / MONTH_END_FACTOR[1])
+    bounded: np.ndarray = np.clip(
+        pulled, anchor * LOWER_BOUND / WEEKEND_FACTOR[0], anchor * UPPER_BOUND / MONTH_END_FACTOR[1]
+    )
+    return bounded
 
 
 def reported_cost(
@@ -39,10 +42,8 @@ def reported_cost(
 
 def stationary_ratio(prod: bool) -> float:
     """Where the walk settles relative to its anchor (for tests and for starting new walks)."""
-    mean_log_step = (
-        ((1 + STEP_HIGH) * math.log(1 + STEP_HIGH) - (1 + STEP_LOW) * math.log(1 + STEP_LOW))
-        / (STEP_HIGH - STEP_LOW)
-        - 1
-    )
+    mean_log_step = ((1 + STEP_HIGH) * math.log(1 + STEP_HIGH) - (1 + STEP_LOW) * math.log(1 + STEP_LOW)) / (
+        STEP_HIGH - STEP_LOW
+    ) - 1
     drift = mean_log_step + (math.log(PROD_BIAS) if prod else 0.0)
     return math.exp(drift * (1 - REVERSION) / REVERSION)

@@ -19,7 +19,9 @@ def _instance(row: Row) -> dict[str, float | int | bool]:
     gpus, gpu_share = catalogue.ec2_gpu(row["instance_type"])
     return {
         "hourly_cost": catalogue.ec2_hourly(row["instance_type"]),
-        "gpu_hourly_cost": gpu_share, "gpu_count": gpus, "has_gpu": gpus > 0,
+        "gpu_hourly_cost": gpu_share,
+        "gpu_count": gpus,
+        "has_gpu": gpus > 0,
     }
 
 

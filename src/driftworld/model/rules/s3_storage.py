@@ -14,8 +14,12 @@ CEILING_MULTIPLE = (2.0, 50.0)
 REQUESTS_PER_DAY = (100, 100_000)
 DEFAULT_DAILY_SHARE = {("standard", "ia"): 0.005, ("ia", "glacier"): 0.003}
 TIER_OF_CLASS = {
-    "STANDARD_IA": "ia", "ONEZONE_IA": "ia", "INTELLIGENT_TIERING": "ia", "GLACIER_IR": "ia",
-    "GLACIER": "glacier", "DEEP_ARCHIVE": "glacier",
+    "STANDARD_IA": "ia",
+    "ONEZONE_IA": "ia",
+    "INTELLIGENT_TIERING": "ia",
+    "GLACIER_IR": "ia",
+    "GLACIER": "glacier",
+    "DEEP_ARCHIVE": "glacier",
 }
 TIERS = ("standard", "ia", "glacier")
 
@@ -55,8 +59,10 @@ def enabled_rules(lifecycle_policy: Any, lifecycle_rules: Any) -> list[dict[str,
     elif isinstance(lifecycle_rules, dict) and isinstance(lifecycle_rules.get("rules"), list):
         rules += lifecycle_rules["rules"]
     return [
-        r for r in rules
-        if isinstance(r, dict) and str(r.get("status", "Enabled")).lower() == "enabled"
+        r
+        for r in rules
+        if isinstance(r, dict)
+        and str(r.get("status", "Enabled")).lower() == "enabled"
         and (r.get("transitions") or r.get("expiration"))
     ]
 

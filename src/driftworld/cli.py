@@ -1,0 +1,288 @@
+"""The `driftworld` command line: database, seeding, ticking (and the service, in service/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from driftworld.config import load_settings
+from driftworld.engine.clock import WorldNotSeeded
+from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
+from driftworld.seeder import SeedRequest, SeedSummary, WorldExists, seed_world, summarize, world_exists
+from driftworld.store.cluster import ClusterError
+from driftworld.store.database import Database, DatabaseUnavailable, resolve_database
+from driftworld.store.embedded import embedded_database
+from driftworld.store.migrations import MigrationError, migrate, require_current, status
+from driftworld.store.world_io import use_float_numerics
+
+app = typer.Typer(
+    help="driftworld: a simulated AWS estate on PostgreSQL that keeps drifting, for "
+    "cost-optimisation agents. With no DATABASE_URL it runs its own embedded PostgreSQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database: migrations and the embedded server.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+out = Console()
+KNOWN_ERRORS = (
+    DatabaseUnavailable,
+    MigrationError,
+    WorldExists,
+    InvalidTickRequest,
+    WorldNotSeeded,
+    ClusterError,
+    ValueError,
+)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Known failures become one clear line and exit status 2, never a traceback."""
+    try:
+        yield
+    except KNOWN_ERRORS as error:
+        console.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(2) from None
+
+
+def database() -> Database:
+    return resolve_database(load_settings())
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal and False,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+# -- db -------------------------------------------------------------------------------------------
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending migrations from supabase/migrations (safe to run twice, or twice at once)."""
+    with friendly_errors(), database().connect() as conn:
+        applied = migrate(conn, load_settings().migrations_dir)
+        if applied:
+            for migration in applied:
+                out.print(f"applied {migration.path.name}")
+        else:
+            out.print("nothing to apply: the schema is current")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show which database is used (embedded or DATABASE_URL), whether it is up, and the migrations."""
+    settings = load_settings()
+    with friendly_errors():
+        if settings.database_url is None:
+            embedded = embedded_database(settings.driftworld_home)
+            up = embedded.cluster.is_running()
+            out.print(f"database: embedded, data in {embedded.cluster.data_dir}, {'up' if up else 'down'}")
+            if not up:
+                out.print("start it with `driftworld db start`")
+                return
+            target = Database(embedded.url, "embedded", settings.connect_timeout_s)
+        else:
+            target = Database(settings.database_url.get_secret_value(), "DATABASE_URL", settings.connect_timeout_s)
+            out.print("database: DATABASE_URL")
+        try:
+            conn = target.connect()
+        except DatabaseUnavailable as error:
+            out.print(f"state: down ({error})")
+            raise typer.Exit(1) from None
+        with conn:
+            out.print("state: up")
+            current = status(conn, settings.migrations_dir)
+        table = Table("migration", "state")
+        for version in current.applied:
+            table.add_row(version, "applied" if version not in current.unknown else "[red]unknown to driftworld[/]")
+        for migration in current.pending:
+            table.add_row(migration.path.name, "[yellow]pending[/]")
+        out.print(table)
+        out.print(f"{len(current.applied)} applied, {len(current.pending)} pending")
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded PostgreSQL (created on first use) and leave it running."""
+    with friendly_errors():
+        embedded = embedded_database(load_settings().driftworld_home)
+        embedded.ensure_running()
+        out.print(f"embedded database up: {embedded.url}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL."""
+    with friendly_errors():
+        embedded = embedded_database(load_settings().driftworld_home)
+        out.print("embedded database stopped" if embedded.cluster.stop() else "embedded database was not running")
+
+
+# -- seed -----------------------------------------------------------------------------------------
+
+
+def print_summary(summary: SeedSummary) -> None:
+    out.print(
+        f"[bold]world[/]: {summary.orgs} organizations, {summary.accounts} accounts, "
+        f"history {summary.first_day} .. {summary.last_day}"
+    )
+    table = Table("resource table", "rows", title="resources")
+    for name, count in summary.resources.items():
+        table.add_row(name, str(count))
+    out.print(table)
+    out.print(f"cost on {summary.last_day}: [bold]${summary.daily_cost:,.2f}/day[/]")
+
+
+@app.command()
+def seed(
+    orgs: Annotated[int, typer.Option(min=1, help="Organizations to create.")] = 1,
+    accounts_per_org: Annotated[int, typer.Option(min=1, help="Cloud accounts per organization.")] = 3,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days of history, ending on --end-date.")] = 30,
+    seed: Annotated[int, typer.Option(help="World seed: the same seed gives the same world.")] = 42,
+    end_date: Annotated[str | None, typer.Option(help="Last day of history (YYYY-MM-DD, default today UTC).")] = None,
+    clock_mode: Annotated[str, typer.Option(help="wallclock (timestamps from real now) or virtual.")] = "wallclock",
+    reset: Annotated[bool, typer.Option(help="Replace an existing world (asks first unless --yes).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to prompts.")] = False,
+) -> None:
+    """Create a realistic estate per account with its history (migrating the schema first)."""
+    with friendly_errors(), database().connect() as conn:
+        migrate(conn, load_settings().migrations_dir)
+        if reset and world_exists(conn) and not yes:
+            typer.confirm("This deletes every organization, account and resource of the world. Continue?", abort=True)
+        request = SeedRequest(
+            orgs=orgs,
+            accounts_per_org=accounts_per_org,
+            days=days,
+            seed=seed,
+            end_date=dt.date.fromisoformat(end_date) if end_date else None,
+            clock_mode=clock_mode,
+        )
+        with progress_bar("seeding account-days") as advance:
+            summary = seed_world(conn, request, reset=reset, progress=advance)
+        print_summary(summary)
+
+
+@app.command()
+def summary() -> None:
+    """Print the world's summary: organizations, accounts, resources by type, days and $/day."""
+    with friendly_errors(), database().connect() as conn:
+        require_current(conn, load_settings().migrations_dir)
+        use_float_numerics(conn)
+        print_summary(summarize(conn))
+
+
+@app.command()
+def up(
+    ticks: Annotated[int, typer.Option(min=0, max=366, help="Virtual days to simulate after seeding.")] = 7,
+) -> None:
+    """The main job: start the embedded database, migrate, seed a world if there is none, tick, summarize."""
+    with friendly_errors():
+        target = database()
+        with target.connect() as conn:
+            migrate(conn, load_settings().migrations_dir)
+            if not world_exists(conn):
+                with progress_bar("seeding account-days") as advance:
+                    seed_world(conn, SeedRequest(), progress=advance)
+        if ticks:
+            with progress_bar("ticking virtual days") as advance:
+                result = tick(target, days=ticks, progress=advance)
+            print_tick(result)
+        with target.connect() as conn:
+            use_float_numerics(conn)
+            print_summary(summarize(conn))
+
+
+# -- tick -----------------------------------------------------------------------------------------
+
+
+def print_tick(result: TickResult) -> None:
+    table = Table(
+        "account",
+        "status",
+        "from",
+        "to",
+        "days",
+        "rows",
+        "scenarios",
+        "ms",
+        "detail",
+        title=f"tick: newest virtual day {result.simulated_date}",
+    )
+    for account in result.accounts:
+        table.add_row(
+            str(account.account_id)[:8],
+            account.status,
+            str(account.from_date or ""),
+            str(account.to_date or ""),
+            str(account.days_simulated),
+            str(sum(account.rows_appended.values())),
+            ", ".join(s for _, s in account.scenarios),
+            f"{account.duration_ms:.0f}",
+            account.error or account.reason or "",
+        )
+    out.print(table)
+
+
+@app.command("tick")
+def tick_command(
+    days: Annotated[int | None, typer.Option(min=1, max=366, help="Virtual days each account advances.")] = None,
+    date: Annotated[str | None, typer.Option(help="Advance every account up to this day (YYYY-MM-DD).")] = None,
+    account: Annotated[list[str] | None, typer.Option(help="Only this account id (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the service's JSON reply.")] = False,
+) -> None:
+    """Simulate the next virtual day (or --days N, or up to --date) of every active account."""
+    with friendly_errors():
+        try:
+            ids = [uuid.UUID(a) for a in account] if account else None
+            until = dt.date.fromisoformat(date) if date else None
+        except ValueError as error:
+            raise InvalidTickRequest(f"bad account id or date: {error}") from None
+        if as_json:
+            result = tick(database(), days=days, date=until, account_ids=ids)
+            print(json.dumps(result.reply(), indent=2))
+        else:
+            with progress_bar("ticking virtual days") as advance:
+                result = tick(database(), days=days, date=until, account_ids=ids, progress=advance)
+            print_tick(result)
+        if not result.ok:
+            raise typer.Exit(1)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return app(argv if argv is not None else sys.argv[1:])
+
+
+def _register_service_commands() -> None:
+    """The service's commands (serve, worker, schedule) live with the service."""
+    from driftworld.service.commands import register
+
+    register(app)
+
+
+_register_service_commands()

@@ -1,0 +1,1 @@
+"""The drift-tick service: the HTTP function, its scheduler, the pg_cron worker and their commands."""
