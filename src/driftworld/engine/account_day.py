@@ -66,7 +66,7 @@ class Simulator:
             return self._attempt(accounts, target)
         except Exception as error:  # reported per account below; never taken for "no data"
             if len(accounts) == 1:
-                return {accounts[0].id: Outcome("failed", error=first_line(error))}
+                return {accounts[0].id: Outcome("failed", error=f"{type(error).__name__}: {first_line(error)}")}
         outcomes = {}
         for account in accounts:
             outcomes.update(self.run([account], target))
@@ -119,7 +119,7 @@ class Simulator:
         batch = []
         for state in load_states(self.conn, due):
             clock = self.clock.on(target.until or state.day)
-            changes = simulate_account_day(state, self.settings, clock)
+            changes = simulate_account_day(state, self.settings, clock, with_scenarios=target.source == "tick")
             changes.assign_ids(self.settings.world_seed)
             batch.append(changes)
         return batch

@@ -12,6 +12,7 @@ from driftworld.model.calendar import is_day_off
 from driftworld.model.catalogue import HOURS_PER_DAY
 from driftworld.model.factory import Builder
 from driftworld.model.rules.pricing import derived_prices, price_key
+from driftworld.model.workload import WEEKDAYS_ONLY
 
 LIVE_STATES = ("pending", "running")
 SNAPSHOT_ROTATION = {"daily": (1, 7), "weekly": (7, 28), "monthly": (30, 84)}  # (every n days, kept days)
@@ -22,6 +23,7 @@ def reconcile(state: AccountState, changes: DayChanges, builder: Builder, season
     scale_groups(state, changes, builder)
     release_what_terminated_instances_held(state, changes)
     run_office_hours_schedule(state, changes, seasonality)
+    owners_restart_workstations(state, changes, seasonality)
     rotate_snapshots(state, changes, builder)
     follow_prices(state, changes)
 
@@ -100,6 +102,21 @@ def run_office_hours_schedule(state: AccountState, changes: DayChanges, seasonal
             changes.change("instances", instance, state="running")
             profile.params.pop("stopped_by_scheduler")
             changes.profile_updates[("instances", instance["id"])] = profile
+
+
+def owners_restart_workstations(state: AccountState, changes: DayChanges, seasonality: bool) -> None:
+    """A weekday-only workstation someone stopped is started again by its owner on a working day."""
+    if is_day_off(state.day, seasonality):
+        return
+    for instance in state.table("instances"):
+        profile = state.profiles.get(("instances", instance["id"]))
+        if (
+            profile is not None
+            and profile.profile == WEEKDAYS_ONLY
+            and instance["state"] == "stopped"
+            and _schedule_of(state, instance) != "office_hours"
+        ):
+            changes.change("instances", instance, state="running")
 
 
 def rotate_snapshots(state: AccountState, changes: DayChanges, builder: Builder) -> None:

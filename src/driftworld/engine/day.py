@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from driftworld.engine.control_plane import reconcile
 from driftworld.engine.daily import Day, simulate_usage
+from driftworld.engine.mess import inject_startup_mess
 from driftworld.engine.state import AccountState, DayChanges, WorldSettings
 from driftworld.model import workload as wl
+from driftworld.model.calendar import is_day_off
 from driftworld.model.clock import WorldClock
 from driftworld.model.factory import Builder, Profile
+from driftworld.model.intensity import DriftIntensity
 from driftworld.model.rules.pricing import price_key
 from driftworld.model.streams import stream
 
@@ -28,13 +31,26 @@ def adopt_unprofiled(state: AccountState, changes: DayChanges) -> None:
             changes.created.profiles.append(profile)
 
 
-def simulate_account_day(state: AccountState, settings: WorldSettings, clock: WorldClock) -> DayChanges:
+def simulate_account_day(
+    state: AccountState, settings: WorldSettings, clock: WorldClock, with_scenarios: bool = True
+) -> DayChanges:
     changes = DayChanges(state.account, state.day)
     builder = Builder(
         state.account, clock, stream(settings.world_seed, state.account.id, state.day, "create"), state.day
     )
     builder.created = changes.created
+    builder.extra_tags = {"created_by": "drift_engine"}
+    builder.profile_index = state.profiles
     adopt_unprofiled(state, changes)
     reconcile(state, changes, builder, settings.seasonality)
+    if with_scenarios:
+        inject_startup_mess(
+            state,
+            changes,
+            builder,
+            settings.world_seed,
+            DriftIntensity.from_settings(settings.drift_intensity),
+            is_day_off(state.day, settings.seasonality),
+        )
     simulate_usage(Day(state, changes, settings.world_seed, settings.seasonality, clock))
     return changes

@@ -101,6 +101,8 @@ class Builder:
         self.draws = draws
         self.day = day
         self.created = Created()
+        self.extra_tags: dict[str, str] = {}  # e.g. created_by: drift_engine on what the engine makes
+        self.profile_index: dict[tuple[str, uuid.UUID], Profile] = {}  # where later steps look profiles up
 
     # -- common parts -------------------------------------------------------------------------
     def _base(self, table: str, created_day: dt.date, env: str | None, tags: dict[str, str] | None) -> Row:
@@ -114,7 +116,7 @@ class Builder:
             row["env"] = env
             row["region"] = self.account.primary_region
         if tags is not None:
-            row["tags"] = tags
+            row["tags"] = {**tags, **self.extra_tags}
         return row
 
     def stamp(self, day: dt.date) -> dt.datetime:
@@ -131,12 +133,13 @@ class Builder:
             row.update(prices)
             params["priced"] = price_key(table, row)
         self.created.add(table, row)
-        self.created.profiles.append(
-            Profile(
-                table, row["id"], profile, params, born_on=profile_fields.pop("born_on", self.day), **profile_fields
-            )
-        )
+        born_on = profile_fields.pop("born_on", self.day)
+        self._profile(Profile(table, row["id"], profile, params, born_on=born_on, **profile_fields))
         return row
+
+    def _profile(self, profile: Profile) -> None:
+        self.created.profiles.append(profile)
+        self.profile_index[(profile.resource_table, profile.resource_id)] = profile
 
     def ec2_id(self, prefix: str) -> str:
         return f"{prefix}-{self.draws.hex(17)}"
@@ -407,9 +410,7 @@ class Builder:
         }
         self.created.add("commitments", row)
         discount = self.draws.uniform(*catalogue.COMMITMENT_DISCOUNT[commitment_type])
-        self.created.profiles.append(
-            Profile("commitments", row["id"], profile, {"discount": round(discount, 4)}, born_on=start)
-        )
+        self._profile(Profile("commitments", row["id"], profile, {"discount": round(discount, 4)}, born_on=start))
         return row
 
     # -- identity -----------------------------------------------------------------------------

@@ -229,12 +229,12 @@ def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str
         roll_seven_days(conn, table, targets)
     copy_rows(conn, "resource_change_events", [e for changes in batch for e in changes.events])
     account_of = {}
-    profiles: list[Profile] = []
+    profiles: dict[tuple[str, uuid.UUID], Profile] = {}  # a profile created and changed the same day: once
     for changes in batch:
         for profile in [*changes.created.profiles, *changes.profile_updates.values()]:
             account_of[profile.resource_id] = changes.account.id
-            profiles.append(profile)
-    upsert_profiles(conn, account_of, profiles)
+            profiles[(profile.resource_table, profile.resource_id)] = profile
+    upsert_profiles(conn, account_of, profiles.values())
     waste = [
         {
             "id": w_id,

@@ -1,0 +1,49 @@
+"""Step 3 of a day: each enabled scenario rolls once, and the ones that fire inject their mess."""
+
+from __future__ import annotations
+
+from driftworld.engine.state import AccountState, DayChanges
+from driftworld.model.calendar import is_weekend
+from driftworld.model.factory import Builder
+from driftworld.model.intensity import DriftIntensity
+from driftworld.model.kinds import BY_TABLE
+from driftworld.model.scenarios import SCENARIOS, ScenarioContext
+from driftworld.model.streams import stream
+
+NAME_COLUMNS = (
+    "instance_id",
+    "volume_id",
+    "snapshot_id",
+    "allocation_id",
+    "lb_arn",
+    "db_instance_id",
+    "cluster_id",
+    "name",
+)
+
+
+def inject_startup_mess(
+    state: AccountState,
+    changes: DayChanges,
+    builder: Builder,
+    world_seed: int,
+    intensity: DriftIntensity,
+    day_off: bool,
+) -> None:
+    for scenario in SCENARIOS:
+        if scenario.weekend_only and not is_weekend(state.day):
+            continue
+        probability = intensity.probability(scenario)
+        draws = stream(world_seed, state.account.id, state.day, f"scenario:{scenario.name}")
+        if probability <= 0 or not draws.chance(probability):
+            continue
+        before = {table: len(rows) for table, rows in changes.created.rows.items()}
+        if not scenario.inject(ScenarioContext(state, changes, builder, draws, day_off)):
+            continue
+        changes.scenarios.append(scenario.name)
+        for table, rows in changes.created.rows.items():
+            for row in rows[before.get(table, 0) :]:
+                state.table(table).append(row)
+                if table in BY_TABLE:
+                    label = next((row[c] for c in NAME_COLUMNS if row.get(c)), None)
+                    changes.event(table, row, "created", None, label)

@@ -1,0 +1,24 @@
+"""6. A dev workstation left running over the weekend (rolls on weekend days only)."""
+
+from __future__ import annotations
+
+from driftworld.model import workload as wl
+from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
+
+
+def inject(ctx: ScenarioContext) -> bool:
+    d = ctx.draws
+    owner = ctx.builder.draws.choice(("alice", "bob", "carol", "dave", "erin"))
+    box = ctx.builder.instance(
+        f"dev-workstation-{owner}-{d.hex(4)}",
+        "dev",
+        d.choice(("t3.large", "m5.xlarge")),
+        wl.WEEKDAYS_ONLY,
+        ctx.day,
+        tags=ctx.tags("dev", "workstation", usage="weekdays_only"),
+    )
+    ctx.waste(SCENARIO.name, "instances", box, "tag schedule: office_hours (or terminate)", hourly_daily_cost(box))
+    return True
+
+
+SCENARIO = Scenario(6, "dev_instance_off_hours", 6, inject, weekend_only=True)

@@ -1,0 +1,24 @@
+"""13. A cache cluster with nothing to cache."""
+
+from __future__ import annotations
+
+from driftworld.model import workload as wl
+from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
+
+
+def inject(ctx: ScenarioContext) -> bool:
+    d = ctx.draws
+    env = d.choice(("dev", "staging", "preview"))
+    cache = ctx.builder.cache(
+        f"{env}-sessions-{d.hex(4)}",
+        env,
+        d.choice(("cache.m5.large", "cache.r5.large")),
+        d.integer(1, 3),
+        ctx.day,
+        wl.IDLE,
+    )
+    ctx.waste(SCENARIO.name, "cache_clusters", cache, "delete or downsize", hourly_daily_cost(cache))
+    return True
+
+
+SCENARIO = Scenario(13, "idle_cache_cluster", 3, inject)

@@ -1,0 +1,23 @@
+"""3. A CI runner whose job finished long ago, still running."""
+
+from __future__ import annotations
+
+from driftworld.model import workload as wl
+from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
+
+
+def inject(ctx: ScenarioContext) -> bool:
+    d = ctx.draws
+    runner = ctx.builder.instance(
+        f"ci-runner-{d.integer(100, 9999)}",
+        "ci",
+        d.choice(("c5.large", "t3.large", "m5.large")),
+        wl.IDLE,
+        ctx.day,
+        tags=ctx.tags("ci", "ci_runner", job_status="completed"),
+    )
+    ctx.waste(SCENARIO.name, "instances", runner, "terminate", hourly_daily_cost(runner))
+    return True
+
+
+SCENARIO = Scenario(3, "idle_ci_runner", 6, inject)

@@ -1,0 +1,19 @@
+"""14. A load balancer with no healthy targets and next to no traffic."""
+
+from __future__ import annotations
+
+from driftworld.model import workload as wl
+from driftworld.model.scenarios.base import NONPROD, Scenario, ScenarioContext, hourly_daily_cost
+
+
+def inject(ctx: ScenarioContext) -> bool:
+    d = ctx.draws
+    env = d.choice(NONPROD)
+    lb = ctx.builder.load_balancer(
+        f"{env}-old-{d.hex(4)}-lb", env, d.choice(("application", "network")), d.integer(0, 2), ctx.day, wl.IDLE
+    )
+    ctx.waste(SCENARIO.name, "load_balancers", lb, "delete", hourly_daily_cost(lb))
+    return True
+
+
+SCENARIO = Scenario(14, "idle_load_balancer", 4, inject)

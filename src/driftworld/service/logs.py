@@ -1,0 +1,53 @@
+"""Structured logs: one JSON object per line on stderr, so log shippers need no parsing rules.
+
+Only what a caller puts in `extra={"fields": {...}}` is written, never request headers: the token
+cannot end up in a log line by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from typing import Any, TextIO
+
+LOGGER_NAME = "driftworld.service"
+log = logging.getLogger(LOGGER_NAME)
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON line: time, level, event and the record's `fields`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update(fields)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, separators=(",", ":"))
+
+
+def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -> None:
+    """Send the service's records to stderr as JSON (idempotent: one handler however often called)."""
+    handler_name = "driftworld-json"
+    for handler in log.handlers:
+        if handler.get_name() == handler_name:
+            return
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.set_name(handler_name)
+    handler.setFormatter(JsonFormatter())
+    log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
+
+
+def emit(event: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one structured line."""
+    log.log(level, event, extra={"fields": fields})
