@@ -16,8 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from driftworld.config import load_settings
-from driftworld.engine.clock import WorldNotSeeded
+from driftworld.engine.clock import WorldNotSeeded, read_settings
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
+from driftworld.model.intensity import DriftIntensity, validate
+from driftworld.model.scenarios import SCENARIOS
 from driftworld.seeder import SeedRequest, SeedSummary, WorldExists, seed_world, summarize, world_exists
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, resolve_database
@@ -216,6 +218,66 @@ def up(
         with target.connect() as conn:
             use_float_numerics(conn)
             print_summary(summarize(conn))
+
+
+# -- world ----------------------------------------------------------------------------------------
+
+world_app = typer.Typer(help="The world's settings: drift intensity and scenario switches.", no_args_is_help=True)
+app.add_typer(world_app, name="world")
+
+
+def _read_intensity(conn: Any) -> DriftIntensity:
+    require_current(conn, load_settings().migrations_dir)
+    return DriftIntensity.from_settings(read_settings(conn).drift_intensity)
+
+
+@world_app.command("show")
+def world_show() -> None:
+    """Show the world seed, clock mode and each scenario's chance per account-day."""
+    with friendly_errors(), database().connect() as conn:
+        intensity = _read_intensity(conn)
+        settings = read_settings(conn)
+        out.print(
+            f"world seed {settings.world_seed}, clock {settings.clock_mode}, "
+            f"seasonality {'on' if settings.seasonality else 'off'}, multiplier {intensity.multiplier}, "
+            f"preset {intensity.preset or 'none'}"
+        )
+        table = Table("#", "scenario", "weight", "chance per account-day", title="startup mess")
+        for scenario in SCENARIOS:
+            chance = intensity.probability(scenario)
+            note = " (weekend days)" if scenario.weekend_only else ""
+            table.add_row(str(scenario.number), scenario.name, str(scenario.weight), f"{chance:.4f}{note}")
+        out.print(table)
+
+
+@world_app.command("set")
+def world_set(
+    multiplier: Annotated[float | None, typer.Option(min=0, help="Scale every default chance.")] = None,
+    preset: Annotated[str | None, typer.Option(help="'original' (scenarios 1-2 at 5%), or 'none'.")] = None,
+    probability: Annotated[list[str] | None, typer.Option(help="NAME=P: a fixed chance for one scenario.")] = None,
+    disable: Annotated[list[str] | None, typer.Option(help="Switch a scenario off (repeatable).")] = None,
+    enable: Annotated[list[str] | None, typer.Option(help="Switch a scenario back on (repeatable).")] = None,
+) -> None:
+    """Change the drift intensity of this world (applies from the next tick)."""
+    with friendly_errors(), database().connect() as conn:
+        current = _read_intensity(conn)
+        overrides = dict(current.probabilities)
+        for item in probability or []:
+            name, _, value = item.partition("=")
+            overrides[name] = float(value)
+        updated = DriftIntensity(
+            multiplier=current.multiplier if multiplier is None else multiplier,
+            probabilities=overrides,
+            disabled=(current.disabled | set(disable or [])) - set(enable or []),
+            preset=current.preset if preset is None else (None if preset == "none" else preset),
+        )
+        validate(updated)
+        conn.execute(
+            "update driftworld.world_settings set drift_intensity = %s::jsonb, updated_at = now()",
+            (json.dumps(updated.to_settings()),),
+        )
+        conn.commit()
+    world_show()
 
 
 # -- tick -----------------------------------------------------------------------------------------

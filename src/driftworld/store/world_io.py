@@ -217,6 +217,9 @@ def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str
             updates[table].update(changed)
     for table, ids in deletes.items():
         conn.execute(sql.SQL("delete from {} where id = any(%s)").format(sql.Identifier(table)), (ids,))
+        conn.execute(  # a deleted row's hidden profile goes with it (rotated snapshots would pile up)
+            "delete from driftworld.workload_profiles where resource_table = %s and resource_id = any(%s)", (table, ids)
+        )
     for table, table_updates in updates.items():
         update_rows(conn, table, table_updates, types[table])
     for table in HISTORY_TABLES:

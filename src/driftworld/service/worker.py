@@ -1,0 +1,100 @@
+"""The worker that executes tick requests queued in the database (pg_cron on plain PostgreSQL).
+
+A request is claimed with FOR UPDATE SKIP LOCKED and stays locked, in the claiming transaction, until
+its result is stored: if the worker dies mid-tick the claim rolls back and another worker takes the
+request. Workers also take one advisory lock while ticking, so that several of them run the queue one
+request after another, and each request simulates exactly one day (or its `days`) per account.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from driftworld.service.logs import emit
+from driftworld.service.ticking import TickOutcome, run_tick
+from driftworld.store.database import Database, DatabaseUnavailable, first_line
+
+CHANNEL = "driftworld_tick"
+WORKER_LOCK = (0x6477, -1)  # (namespace of the engine's account locks, a key no account hashes to in practice)
+
+CLAIM = """
+select id, triggered_by, days from driftworld.tick_requests
+where finished_at is null
+order by id
+limit 1
+for update skip locked
+"""
+
+
+class Worker:
+    def __init__(self, database: Database, poll_s: float = 30.0) -> None:
+        self.database = database
+        self.poll_s = poll_s
+        self.stop = threading.Event()
+        self.executed = 0
+
+    def run_pending(self) -> int:
+        """Execute every request that is pending now (one after another); return how many."""
+        done = 0
+        with self.database.connect() as conn:
+            while not self.stop.is_set() and self._execute_one(conn):
+                done += 1
+        return done
+
+    def _execute_one(self, conn: psycopg.Connection[dict[str, object]]) -> bool:
+        with conn.transaction():
+            request = conn.execute(CLAIM).fetchone()
+            if request is None:
+                return False
+            conn.execute("select pg_advisory_xact_lock(%s, %s)", WORKER_LOCK)
+            conn.execute("update driftworld.tick_requests set claimed_at = clock_timestamp() where id = %s", (request["id"],))
+            days = request["days"] if isinstance(request["days"], int) else 1
+            emit("worker_request", request_id=request["id"], triggered_by=request["triggered_by"], days=days)
+            outcome: TickOutcome = run_tick(
+                self.database, triggered_by=f"worker:{request['triggered_by'] or 'unknown'}", days=days
+            )
+            conn.execute(
+                "update driftworld.tick_requests set finished_at = clock_timestamp(), result = %s where id = %s",
+                (Jsonb(outcome.reply), request["id"]),
+            )
+        self.executed += 1
+        emit(
+            "worker_request_done",
+            logging.INFO if outcome.ok else logging.ERROR,
+            request_id=request["id"],
+            status=outcome.status_code,
+            days_simulated=outcome.reply.get("daysSimulated", 0),
+            error=outcome.reply.get("error"),
+        )
+        return True
+
+    def run_forever(self) -> None:
+        """LISTEN for requests, with a poll every `poll_s` as a fallback (a lost notification, a
+        request queued while the worker was down); reconnect when the database goes away."""
+        emit("worker_started", channel=CHANNEL, poll_s=self.poll_s)
+        while not self.stop.is_set():
+            try:
+                with self.database.connect(autocommit=True) as listener:
+                    listener.execute(f"listen {CHANNEL}")
+                    while not self.stop.is_set():
+                        self.run_pending()
+                        self._wait(listener)
+            except (psycopg.Error, DatabaseUnavailable) as error:
+                emit("worker_database_error", logging.ERROR, error=first_line(error), retry_in_s=self.poll_s)
+                self.stop.wait(min(self.poll_s, 10.0))
+        emit("worker_stopped", executed=self.executed)
+
+    def _wait(self, listener: psycopg.Connection[dict[str, object]]) -> None:
+        """Until a notification, the poll interval, or stop; in short slices so that stop is prompt."""
+        deadline = time.monotonic() + self.poll_s
+        while not self.stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            for _ in listener.notifies(timeout=min(remaining, 1.0), stop_after=1):
+                return
