@@ -24,7 +24,8 @@ RULES: dict[str, str] = {
     "and desired_capacity > 1 and current_utilization < 30",
     "idle_ci_runner": "select id from instances where state = 'running' and avg_cpu_7d < 5 "
     "and (name ilike '%ci%' or name ilike '%runner%' or tags->>'purpose' = 'ci_runner')",
-    "s3_bucket_without_lifecycle": "select id from s3_buckets where lifecycle_policy is null and lifecycle_rules is null",
+    "s3_bucket_without_lifecycle": "select id from s3_buckets "
+    "where lifecycle_policy is null and lifecycle_rules is null",
     "log_group_without_retention": "select id from log_groups where retention_days is null "
     "and retention_in_days is null",
     "dev_instance_off_hours": "select id from instances where state = 'running' and current_cpu < 5 "
@@ -119,7 +120,7 @@ def test_scenario_creates_waste_its_rule_finds(seeded_db: Database, name: str) -
             )
         }
         created_tags = conn.execute(
-            f"select count(*) as n from {RESOURCE_OF[name]} where id = any(%s) "  # noqa: S608 - fixed names
+            f"select count(*) as n from {RESOURCE_OF[name]} where id = any(%s) "
             "and tags->>'created_by' = 'drift_engine'",
             (list(injected),),
         ).fetchone()
