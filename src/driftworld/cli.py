@@ -20,6 +20,7 @@ from driftworld.engine.clock import WorldNotSeeded, read_settings
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
 from driftworld.model.intensity import DriftIntensity, validate
 from driftworld.model.scenarios import SCENARIOS
+from driftworld.report import scorecard
 from driftworld.seeder import SeedRequest, SeedSummary, WorldExists, seed_world, summarize, world_exists
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, resolve_database
@@ -278,6 +279,55 @@ def world_set(
         )
         conn.commit()
     world_show()
+
+
+@app.command()
+def report(
+    account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only waste injected (and findings) from this day on.")] = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """The scorecard: waste injected by scenario and its cost, what is still open, what agents fixed,
+    $/day saved, median days to fix, policy violations and false positives."""
+    with friendly_errors(), database().connect() as conn:
+        require_current(conn, load_settings().migrations_dir)
+        try:
+            account_id = uuid.UUID(account) if account else None
+            first = dt.date.fromisoformat(since) if since else None
+        except ValueError as error:
+            raise InvalidTickRequest(f"bad account id or date: {error}") from None
+        card = scorecard(conn, account_id, first)
+    if output == "json":
+        print(json.dumps(card.as_dict(), indent=2))
+        return
+    table = Table(
+        "scenario",
+        "injected",
+        "$/day",
+        "open",
+        "by agent",
+        "by hand",
+        "$/day saved",
+        "median days",
+        title="waste (ground truth)",
+    )
+    for s in card.scenarios:
+        table.add_row(
+            s.scenario,
+            str(s.injected),
+            f"{s.daily_cost:,.2f}",
+            str(s.open),
+            str(s.resolved_by_agent),
+            str(s.resolved_manually),
+            f"{s.daily_saved:,.2f}",
+            "" if s.median_days_to_fix is None else f"{s.median_days_to_fix:.1f}",
+        )
+    out.print(table)
+    out.print(
+        f"injected {card.injected}, open {card.open}, saved ${card.daily_saved:,.2f}/day; "
+        f"policy violations {sum(card.violations.values())} {card.violations or ''}; "
+        f"false positives {card.false_positives}"
+    )
 
 
 # -- tick -----------------------------------------------------------------------------------------

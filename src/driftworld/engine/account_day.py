@@ -18,6 +18,7 @@ from driftworld.engine.state import DayChanges, WorldSettings
 from driftworld.model.clock import WorldClock
 from driftworld.model.factory import Account
 from driftworld.store.database import first_line
+from driftworld.store.shadow_io import attach_observations, write_observations
 from driftworld.store.world_io import LOADED_TABLES, Conn, column_types, copy_rows, load_states, write_changes
 
 Status = Literal["simulated", "skipped", "already_simulated", "busy", "failed"]
@@ -103,6 +104,7 @@ class Simulator:
             if due:
                 batch = self._simulate(due, target)
                 write_changes(self.conn, batch, self.types())
+                write_observations(self.conn, batch)
                 elapsed = (time.perf_counter() - started) * 1000
                 self._record(batch, target, elapsed / len(batch))
                 for changes in batch:
@@ -117,7 +119,9 @@ class Simulator:
 
     def _simulate(self, due: dict[uuid.UUID, tuple[Account, dt.date]], target: Target) -> list[DayChanges]:
         batch = []
-        for state in load_states(self.conn, due):
+        states = load_states(self.conn, due)
+        attach_observations(self.conn, states)
+        for state in states:
             clock = self.clock.on(target.until or state.day)
             changes = simulate_account_day(state, self.settings, clock, with_scenarios=target.source == "tick")
             changes.assign_ids(self.settings.world_seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from driftworld.engine.control_plane import reconcile
 from driftworld.engine.daily import Day, simulate_usage
 from driftworld.engine.mess import inject_startup_mess
+from driftworld.engine.observe import observe, refresh_shadow
 from driftworld.engine.state import AccountState, DayChanges, WorldSettings
 from driftworld.model import workload as wl
 from driftworld.model.calendar import is_day_off
@@ -41,6 +42,7 @@ def simulate_account_day(
     builder.created = changes.created
     builder.extra_tags = {"created_by": "drift_engine"}
     builder.profile_index = state.profiles
+    observe(state, changes, clock.at(state.day, 0))
     adopt_unprofiled(state, changes)
     reconcile(state, changes, builder, settings.seasonality)
     if with_scenarios:
@@ -53,4 +55,5 @@ def simulate_account_day(
             is_day_off(state.day, settings.seasonality),
         )
     simulate_usage(Day(state, changes, settings.world_seed, settings.seasonality, clock))
+    refresh_shadow(state, changes)
     return changes

@@ -36,6 +36,12 @@ class AccountState:
     s3_previous: dict[uuid.UUID, tuple[float, float, float]]  # last day's (standard, ia, glacier) GB
     log_previous: dict[uuid.UUID, tuple[float, float]]  # last day's stored GB, ingest of the window before today
     schedule_tags: dict[str, str]  # instance row id -> resource_tags 'schedule' value
+    # What step 1 (observe) compares with: filled by the store's shadow reader.
+    shadow: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    audit: list[tuple[str, str, dt.datetime]] = field(default_factory=list)  # (resource_type, resource_id, at)
+    open_waste: list[Row] = field(default_factory=list)
+    account_frozen_until: dt.datetime | None = None
+    observed_since: dt.datetime | None = None  # when the engine last closed a day of this account
 
     def table(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])
@@ -56,6 +62,10 @@ class DayChanges:
     events: list[Row] = field(default_factory=list)
     scenarios: list[str] = field(default_factory=list)
     waste_rows: list[tuple[uuid.UUID, Waste]] = field(default_factory=list)
+    findings: list[Row] = field(default_factory=list)  # policy violations and false positives observed
+    resolved: list[Row] = field(default_factory=list)  # ground-truth waste that went away: id, day, by
+    shadow_writes: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    shadow_deletes: list[Key] = field(default_factory=list)
 
     def update(self, table: str, row: Row, **values: Any) -> None:
         """Change a row in memory (later steps see it) and queue the write."""
@@ -77,7 +87,7 @@ class DayChanges:
     def rows_appended(self) -> dict[str, int]:
         return {table: len(rows) for table, rows in self.history.items()}
 
-    def event(self, table: str, row: Row, field_name: str, old: Any, new: Any) -> None:
+    def event(self, table: str, row: Row, field_name: str, old: Any, new: Any, source: str = "drift_engine") -> None:
         """Log a change the engine made (change_source drift_engine, on the virtual day)."""
         self.events.append(
             {
@@ -85,7 +95,7 @@ class DayChanges:
                 "org_id": self.account.org_id,
                 "resource_type": BY_TABLE[table].singular,
                 "resource_id": str(row["id"]),
-                "change_source": "drift_engine",
+                "change_source": source,
                 "field_name": field_name,
                 "old_value": None if old is None else str(old),
                 "new_value": None if new is None else str(new),

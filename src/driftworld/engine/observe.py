@@ -1,0 +1,214 @@
+"""Step 1 (observe) and step 7's shadow refresh: noticing what others changed since the last tick.
+
+The shadow holds the agent-owned fields of every resource as the engine last left them. A
+difference is someone else's change: 'agent' when an action_audit_log row explains it, 'manual'
+otherwise. Each is scored (policy violations, false positives) and may resolve ground-truth waste.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from driftworld.engine.state import AccountState, DayChanges, Key, Row
+from driftworld.model import workload as wl
+from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
+from driftworld.model.resolution import is_resolved
+
+AGENT_OWNED = (
+    "optimization_policy",
+    "optimization_policy_locked",
+    "optimization_freeze_until",
+    "lifecycle_policy",
+    "lifecycle_rules",
+    "retention_days",
+    "retention_in_days",
+    "desired_capacity",
+    "min_size",
+    "max_size",
+    "instance_type",
+    "instance_class",
+    "node_type",
+    "num_nodes",
+    "volume_type",
+    "size_gib",
+    "memory_mb",
+    "timeout_seconds",
+    "provisioned_concurrency",
+    "multi_az",
+    "state",
+    "name",
+    "tags",
+    "associated_instance_id",
+    "associated_lb_arn",
+    "env",
+)
+SHRINKING = ("desired_capacity", "num_nodes", "memory_mb", "size_gib", "node_count", "shard_count")
+RETYPED = ("instance_type", "instance_class", "node_type")
+STOPPED = {"stopped", "stopping", "terminated", "deleted", "deleting"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def shadow_of(table: str, row: Row) -> dict[str, Any]:
+    """The agent-owned fields of a row, plus its provider id (to match audit rows after a delete)."""
+    fields = {name: _plain(row[name]) for name in AGENT_OWNED if name in row}
+    provider = BY_TABLE[table].metrics_id
+    if provider:
+        fields[provider] = row[provider]
+    return fields
+
+
+def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> bool:
+    kind = BY_TABLE[table]
+    names = {table, kind.singular}
+    ids = {str(row["id"])} | ({str(row[kind.metrics_id])} if kind.metrics_id and row.get(kind.metrics_id) else set())
+    return any(rtype in names and rid in ids and (since is None or at >= since) for rtype, rid, at in state.audit)
+
+
+def _findings(
+    state: AccountState, table: str, before: dict[str, Any], field: str, new: Any, at: dt.datetime
+) -> list[str]:
+    kinds = []
+    if before.get("optimization_policy") == "ignore":
+        kinds.append("violation_ignore")
+    if before.get("env") == "prod" or before.get("optimization_policy_locked"):
+        kinds.append("violation_locked")
+    frozen = [f for f in (state.account_frozen_until, before.get("optimization_freeze_until")) if f]
+    if any((dt.datetime.fromisoformat(f) if isinstance(f, str) else f) > at for f in frozen):
+        kinds.append("violation_freeze")
+    return kinds
+
+
+def _reduces(field: str, old: Any, new: Any) -> bool:
+    if field == "deleted" or (field == "state" and new in STOPPED and old not in STOPPED):
+        return True
+    if field in SHRINKING and old is not None and new is not None:
+        return float(new) < float(old)
+    return field in RETYPED and old != new
+
+
+def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
+    """Record every change the engine did not make, score it, and resolve waste that went away."""
+    if not state.shadow:
+        return  # first sight of this account (a fresh seed or another tool's world): nothing to compare
+    waste_ids = {w["resource_id"] for w in state.open_waste}
+    since = state.observed_since
+    sources: dict[uuid.UUID, str] = {}
+    for table in RESOURCE_TABLES:
+        current = {row["id"]: row for row in state.table(table)}
+        for key in [k for k in state.shadow if k[0] == table and k[1] not in current]:
+            gone = state.shadow[key]
+            _external(
+                state,
+                changes,
+                table,
+                {"id": key[1], **gone},
+                gone,
+                "deleted",
+                gone.get("name"),
+                None,
+                at,
+                since,
+                waste_ids,
+                sources,
+            )
+        for row_id, row in current.items():
+            before = state.shadow.get((table, row_id))
+            if before is None:
+                _external(
+                    state, changes, table, row, {}, "created", None, row.get("name"), at, since, waste_ids, sources
+                )
+                continue
+            now = shadow_of(table, row)
+            for field in AGENT_OWNED:
+                if field in now and now[field] != before.get(field):
+                    _external(
+                        state,
+                        changes,
+                        table,
+                        row,
+                        before,
+                        field,
+                        before.get(field),
+                        now[field],
+                        at,
+                        since,
+                        waste_ids,
+                        sources,
+                    )
+    resolve_waste(state, changes, sources)
+
+
+def _external(
+    state: AccountState,
+    changes: DayChanges,
+    table: str,
+    row: Row,
+    before: dict[str, Any],
+    field: str,
+    old: Any,
+    new: Any,
+    at: dt.datetime,
+    since: dt.datetime | None,
+    waste_ids: set[uuid.UUID],
+    sources: dict[uuid.UUID, str],
+) -> None:
+    source = "agent" if _explained(state, table, row, since) else "manual"
+    sources.setdefault(row["id"], source)
+    changes.event(table, row, field, old, new, source)
+    if field == "created":
+        return
+    kinds = _findings(state, table, before, field, new, at)
+    profile = state.profiles.get((table, row["id"]))
+    healthy = profile is not None and profile.profile in (wl.HEALTHY_PROD, wl.HEALTHY_NONPROD)
+    if healthy and row["id"] not in waste_ids and _reduces(field, old, new):
+        kinds.append("false_positive")
+    for kind in kinds:
+        changes.findings.append(
+            {
+                "account_id": state.account.id,
+                "virtual_date": state.day,
+                "resource_table": table,
+                "resource_id": row["id"],
+                "change_source": source,
+                "field_name": field,
+                "kind": kind,
+            }
+        )
+
+
+def resolve_waste(state: AccountState, changes: DayChanges, sources: dict[uuid.UUID, str]) -> None:
+    rows = {(table, row["id"]): row for table in (*RESOURCE_TABLES, "commitments") for row in state.table(table)}
+    for waste in state.open_waste:
+        row = rows.get((waste["resource_table"], waste["resource_id"]))
+        if waste["scenario"] != "underused_commitment" and is_resolved(waste["scenario"], row):
+            changes.resolved.append(
+                {
+                    "id": waste["id"],
+                    "resolved_on": state.day,
+                    "resolved_by": sources.get(waste["resource_id"], "drift_engine"),
+                }
+            )
+
+
+def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
+    """Step 7: remember what the world looks like as the engine leaves it (only what changed is written)."""
+    seen: set[Key] = set()
+    for table in RESOURCE_TABLES:
+        for row in state.table(table):
+            key: Key = (table, row["id"])
+            seen.add(key)
+            fields = shadow_of(table, row)
+            if state.shadow.get(key) != fields:
+                changes.shadow_writes[key] = fields
+    changes.shadow_deletes = [key for key in state.shadow if key not in seen]

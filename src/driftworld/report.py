@@ -1,0 +1,68 @@
+"""The world's scorecard for agents: what waste appeared, what was fixed and by whom, what broke policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from driftworld.store.world_io import Conn, read_sql, use_float_numerics
+
+
+@dataclass(frozen=True)
+class ScenarioScore:
+    scenario: str
+    injected: int
+    daily_cost: float
+    open: int
+    resolved_by_agent: int
+    resolved_manually: int
+    resolved_by_engine: int
+    daily_saved: float
+    median_days_to_fix: float | None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    scenarios: list[ScenarioScore]
+    violations: dict[str, int]  # kind -> count (violation_ignore, violation_locked, violation_freeze)
+    false_positives: int
+    by_source: dict[str, dict[str, int]]  # kind -> change_source -> count
+
+    @property
+    def injected(self) -> int:
+        return sum(s.injected for s in self.scenarios)
+
+    @property
+    def open(self) -> int:
+        return sum(s.open for s in self.scenarios)
+
+    @property
+    def daily_saved(self) -> float:
+        return sum(s.daily_saved for s in self.scenarios)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "injected": self.injected,
+            "open": self.open,
+            "daily_saved": round(self.daily_saved, 4),
+            "resolved_by_agent": sum(s.resolved_by_agent for s in self.scenarios),
+            "resolved_manually": sum(s.resolved_manually for s in self.scenarios),
+            "violations": self.violations,
+            "false_positives": self.false_positives,
+            "findings_by_source": self.by_source,
+            "scenarios": [asdict(s) for s in self.scenarios],
+        }
+
+
+def scorecard(conn: Conn, account_id: uuid.UUID | None = None, since: dt.date | None = None) -> Scorecard:
+    use_float_numerics(conn)
+    params = {"account": account_id, "since": since}
+    scenarios = [ScenarioScore(**row) for row in conn.execute(read_sql("scorecard_waste.sql"), params)]
+    by_source: dict[str, dict[str, int]] = {}
+    for row in conn.execute(read_sql("scorecard_findings.sql"), params):
+        by_source.setdefault(row["kind"], {})[row["change_source"]] = int(row["n"])
+    totals = {kind: sum(counts.values()) for kind, counts in by_source.items()}
+    violations = {kind: n for kind, n in totals.items() if kind.startswith("violation_")}
+    return Scorecard(scenarios, violations, totals.get("false_positive", 0), by_source)
