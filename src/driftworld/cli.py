@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -26,7 +27,7 @@ from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, resolve_database
 from driftworld.store.embedded import embedded_database
 from driftworld.store.migrations import MigrationError, migrate, require_current, status
-from driftworld.store.world_io import use_float_numerics
+from driftworld.store.world_io import adapt_connection
 
 app = typer.Typer(
     help="driftworld: a simulated AWS estate on PostgreSQL that keeps drifting, for "
@@ -55,7 +56,7 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except KNOWN_ERRORS as error:
-        console.print(f"[bold red]error:[/] {error}")
+        console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -176,6 +177,8 @@ def seed(
     """Create a realistic estate per account with its history (migrating the schema first)."""
     with friendly_errors(), database().connect() as conn:
         migrate(conn, load_settings().migrations_dir)
+        if world_exists(conn) and not reset:
+            raise WorldExists("this database already holds a world: use --reset to replace it")
         if reset and world_exists(conn) and not yes:
             typer.confirm("This deletes every organization, account and resource of the world. Continue?", abort=True)
         request = SeedRequest(
@@ -196,7 +199,7 @@ def summary() -> None:
     """Print the world's summary: organizations, accounts, resources by type, days and $/day."""
     with friendly_errors(), database().connect() as conn:
         require_current(conn, load_settings().migrations_dir)
-        use_float_numerics(conn)
+        adapt_connection(conn)
         print_summary(summarize(conn))
 
 
@@ -217,7 +220,7 @@ def up(
                 result = tick(target, days=ticks, progress=advance)
             print_tick(result)
         with target.connect() as conn:
-            use_float_numerics(conn)
+            adapt_connection(conn)
             print_summary(summarize(conn))
 
 

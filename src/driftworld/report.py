@@ -7,7 +7,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from driftworld.store.world_io import Conn, read_sql, use_float_numerics
+from driftworld.store.world_io import Conn, adapt_connection, read_sql
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Scorecard:
 
 
 def scorecard(conn: Conn, account_id: uuid.UUID | None = None, since: dt.date | None = None) -> Scorecard:
-    use_float_numerics(conn)
+    adapt_connection(conn)
     params = {"account": account_id, "since": since}
     scenarios = [ScenarioScore(**row) for row in conn.execute(read_sql("scorecard_waste.sql"), params)]
     by_source: dict[str, dict[str, int]] = {}

@@ -15,7 +15,7 @@ from driftworld.model.clock import CLOCK_MODES, WorldClock
 from driftworld.model.estate import EstateShape, build_estate
 from driftworld.model.factory import Account, Builder
 from driftworld.model.streams import stream
-from driftworld.store.world_io import Conn, copy_rows, read_sql, use_float_numerics, write_changes
+from driftworld.store.world_io import Conn, adapt_connection, copy_rows, read_sql, write_changes
 
 REGIONS = ("us-east-1", "us-east-1", "us-east-1", "us-west-2", "eu-west-1")
 COMPANY_WORDS = (
@@ -81,8 +81,15 @@ def reset_world(conn: Conn) -> None:
         conn.execute("truncate organizations, action_audit_log, driftworld.world_settings cascade")
 
 
-def _accounts(request: SeedRequest) -> tuple[list[dict[str, object]], list[dict[str, object]], list[Account]]:
+# Organizations and accounts predate every resource the estate back-dates (up to 900 days before the first day).
+ACCOUNT_AGE_DAYS = 1000
+
+
+def _accounts(
+    request: SeedRequest, clock: WorldClock, first: dt.date
+) -> tuple[list[dict[str, object]], list[dict[str, object]], list[Account]]:
     world = stream(request.seed, "world", None, "organizations")
+    opened = first - dt.timedelta(days=ACCOUNT_AGE_DAYS)
     orgs, account_rows, accounts = [], [], []
     used_slugs: set[str] = set()
     for index in range(request.orgs):
@@ -90,7 +97,15 @@ def _accounts(request: SeedRequest) -> tuple[list[dict[str, object]], list[dict[
         slug = base if base not in used_slugs else f"{base}-{index + 1}"
         used_slugs.add(slug)
         org_id = world.uuid()
-        orgs.append({"id": org_id, "name": slug.replace("-", " ").title(), "slug": slug})
+        born = stream(request.seed, org_id, None, "created_at")
+        orgs.append(
+            {
+                "id": org_id,
+                "name": slug.replace("-", " ").title(),
+                "slug": slug,
+                "created_at": clock.at(opened, born.seconds_of_day()),
+            }
+        )
         for number in range(request.accounts_per_org):
             account_id = world.uuid()
             region = world.choice(REGIONS)
@@ -103,6 +118,7 @@ def _accounts(request: SeedRequest) -> tuple[list[dict[str, object]], list[dict[
                     "name": f"{slug}-{role}",
                     "aws_account_number": digits,
                     "primary_region": region,
+                    "created_at": clock.at(opened, born.seconds_of_day()),
                 }
             )
             accounts.append(Account(account_id, org_id, digits, region))
@@ -115,7 +131,7 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
         raise ValueError(f"clock mode must be one of {', '.join(CLOCK_MODES)}")
     if request.days < 1:
         raise ValueError("days must be at least 1")
-    use_float_numerics(conn)
+    adapt_connection(conn)
     conn.autocommit = True
     if world_exists(conn):
         if not reset:
@@ -123,7 +139,8 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
         reset_world(conn)
     end = request.end_date or dt.datetime.now(dt.UTC).date()
     first = end - dt.timedelta(days=request.days - 1)
-    orgs, account_rows, accounts = _accounts(request)
+    now = dt.datetime.now(dt.UTC)
+    orgs, account_rows, accounts = _accounts(request, WorldClock(request.clock_mode, now, end), first)
     parameters = {**asdict(request), "end_date": end.isoformat()}
     with conn.transaction():
         conn.execute(
@@ -134,7 +151,6 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
         copy_rows(conn, "organizations", orgs)
         copy_rows(conn, "cloud_accounts", account_rows)
     settings = read_settings(conn)
-    now = dt.datetime.now(dt.UTC)
     simulator = Simulator(conn, settings, now)
     total = len(accounts) * request.days
     done = 0

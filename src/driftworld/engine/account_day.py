@@ -123,7 +123,7 @@ class Simulator:
         attach_observations(self.conn, states)
         for state in states:
             clock = self.clock.on(target.until or state.day)
-            changes = simulate_account_day(state, self.settings, clock, with_scenarios=target.source == "tick")
+            changes = simulate_account_day(state, self.settings, clock, seeding=target.source == "seed")
             changes.assign_ids(self.settings.world_seed)
             batch.append(changes)
         return batch

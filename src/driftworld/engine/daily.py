@@ -13,6 +13,7 @@ from driftworld.model.catalogue import hourly_to_daily, lambda_daily, monthly_to
 from driftworld.model.clock import WorldClock
 from driftworld.model.kinds import BY_TABLE, metrics_id
 from driftworld.model.rules import commitments, data_transfer, instance_cost, log_storage, s3_storage
+from driftworld.model.rules.seven_day import roll
 from driftworld.model.streams import stream
 
 RUNNING = {
@@ -34,6 +35,7 @@ class Day:
         self.day_off = is_day_off(state.day, seasonality)
         self.weekend = is_weekend(state.day)
         self.month_end = seasonality and is_month_end(state.day)
+        self.today: dict[tuple[str, str], dict[str, Any]] = {}  # metrics payloads written today
 
     def draws(self, purpose: str) -> Any:
         return stream(self.world_seed, self.state.account.id, self.state.day, purpose)
@@ -54,6 +56,7 @@ class Day:
 
     def metric(self, table: str, row: Row, cost: float, payload: dict[str, Any]) -> None:
         account = self.state.account
+        self.today[(table, metrics_id(BY_TABLE[table], row))] = payload
         self.changes.append(
             "metrics_daily",
             {
@@ -68,8 +71,12 @@ class Day:
         )
 
     def live(self, table: str, row: Row, **values: Any) -> None:
+        """Today's live values and the 7-day columns rolled over today's observation (step 6)."""
+        kind = BY_TABLE[table]
+        if kind.rolled:
+            key = (table, metrics_id(kind, row))
+            values.update(roll(kind.rolled, self.state.recent.get(key, {}), self.today.get(key, {})))
         self.changes.update(table, row, **values)
-        self.changes.rolled.setdefault(table, []).append(row["id"])
 
 
 def simulate_usage(day: Day) -> None:

@@ -33,8 +33,10 @@ def adopt_unprofiled(state: AccountState, changes: DayChanges) -> None:
 
 
 def simulate_account_day(
-    state: AccountState, settings: WorldSettings, clock: WorldClock, with_scenarios: bool = True
+    state: AccountState, settings: WorldSettings, clock: WorldClock, seeding: bool = False
 ) -> DayChanges:
+    """One account-day. While seeding there are no agents to observe and no mess beyond the seeded
+    waste, and the shadow is taken once, on the last seeded day."""
     changes = DayChanges(state.account, state.day)
     builder = Builder(
         state.account, clock, stream(settings.world_seed, state.account.id, state.day, "create"), state.day
@@ -42,10 +44,11 @@ def simulate_account_day(
     builder.created = changes.created
     builder.extra_tags = {"created_by": "drift_engine"}
     builder.profile_index = state.profiles
-    observe(state, changes, clock.at(state.day, 0))
+    if not seeding:
+        observe(state, changes, clock.at(state.day, 0))
     adopt_unprofiled(state, changes)
     reconcile(state, changes, builder, settings.seasonality)
-    if with_scenarios:
+    if not seeding:
         inject_startup_mess(
             state,
             changes,
@@ -55,5 +58,6 @@ def simulate_account_day(
             is_day_off(state.day, settings.seasonality),
         )
     simulate_usage(Day(state, changes, settings.world_seed, settings.seasonality, clock))
-    refresh_shadow(state, changes)
+    if not seeding or state.day == clock.today:
+        refresh_shadow(state, changes)
     return changes

@@ -15,6 +15,7 @@ from driftworld.engine.state import AccountState, DayChanges, Key, Row
 from driftworld.model import workload as wl
 from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
 from driftworld.model.resolution import is_resolved
+from driftworld.store.world_io import RETIRED_STATE
 
 AGENT_OWNED = (
     "optimization_policy",
@@ -206,6 +207,8 @@ def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
     seen: set[Key] = set()
     for table in RESOURCE_TABLES:
         for row in state.table(table):
+            if table in RETIRED_STATE and row["state"] == RETIRED_STATE[table]:
+                continue  # retired rows are not read again, so the engine forgets them
             key: Key = (table, row["id"])
             seen.add(key)
             fields = shadow_of(table, row)

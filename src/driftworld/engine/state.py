@@ -36,6 +36,8 @@ class AccountState:
     s3_previous: dict[uuid.UUID, tuple[float, float, float]]  # last day's (standard, ia, glacier) GB
     log_previous: dict[uuid.UUID, tuple[float, float]]  # last day's stored GB, ingest of the window before today
     schedule_tags: dict[str, str]  # instance row id -> resource_tags 'schedule' value
+    # (resource_type, metrics resource_id) -> 7-day column -> (sum, days with a value) over the six days before
+    recent: dict[tuple[str, str], dict[str, tuple[float, int]]] = field(default_factory=dict)
     # What step 1 (observe) compares with: filled by the store's shadow reader.
     shadow: dict[Key, dict[str, Any]] = field(default_factory=dict)
     audit: list[tuple[str, str, dt.datetime]] = field(default_factory=list)  # (resource_type, resource_id, at)
@@ -57,7 +59,6 @@ class DayChanges:
     updates: dict[str, dict[uuid.UUID, dict[str, Any]]] = field(default_factory=dict)
     deletes: dict[str, list[uuid.UUID]] = field(default_factory=dict)
     profile_updates: dict[Key, Profile] = field(default_factory=dict)
-    rolled: dict[str, list[uuid.UUID]] = field(default_factory=dict)  # rows whose 7-day columns roll today
     history: dict[str, list[Row]] = field(default_factory=dict)
     events: list[Row] = field(default_factory=list)
     scenarios: list[str] = field(default_factory=list)

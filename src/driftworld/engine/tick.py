@@ -15,7 +15,7 @@ from driftworld.engine.clock import last_days, read_settings
 from driftworld.model.factory import Account
 from driftworld.store.database import Database, resolve_database
 from driftworld.store.migrations import require_current
-from driftworld.store.world_io import HISTORY_TABLES, Conn, use_float_numerics
+from driftworld.store.world_io import HISTORY_TABLES, Conn, adapt_connection
 
 MAX_DAYS = 366
 DEFAULT_BATCH = 25
@@ -141,7 +141,7 @@ def tick(
     database = database or resolve_database(load_settings())
     started = time.perf_counter()
     with database.connect(autocommit=True) as conn:
-        use_float_numerics(conn)
+        adapt_connection(conn)
         require_current(conn, load_settings().migrations_dir)
         accounts = active_accounts(conn, account_ids)
         clocks = last_days(conn, [a.id for a in accounts])

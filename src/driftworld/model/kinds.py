@@ -9,16 +9,24 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Roll:
+    """A 7-day column: the mean (or sum) over the last seven days of payload keys (summed per day)."""
+
+    keys: tuple[str, ...]
+    total: bool = False  # a sum over the days (invocations_7d) rather than a mean
+
+
+@dataclass(frozen=True)
 class Kind:
     table: str
     singular: str
     metrics_id: str | None = None  # column whose value is metrics_daily.resource_id; None: the row's id
-    rolled: dict[str, str] = field(default_factory=dict)  # 7-day column -> SQL aggregate over payload p
+    rolled: dict[str, Roll] = field(default_factory=dict)  # 7-day column -> how it rolls
     has_metrics: bool = True
 
 
-def _avg(key: str) -> str:
-    return f"avg((p->>'{key}')::numeric)"
+def _avg(key: str) -> Roll:
+    return Roll((key,))
 
 
 KINDS: tuple[Kind, ...] = (
@@ -29,7 +37,7 @@ KINDS: tuple[Kind, ...] = (
         "instance_id",
         {
             "avg_cpu_7d": _avg("cpu_avg"),
-            "avg_network_7d": "avg((p->>'network_in_mb')::numeric + (p->>'network_out_mb')::numeric)",
+            "avg_network_7d": Roll(("network_in_mb", "network_out_mb")),
         },
     ),
     Kind("volumes", "volume", "volume_id"),
@@ -54,7 +62,7 @@ KINDS: tuple[Kind, ...] = (
         "lambda_function",
         None,
         {
-            "invocations_7d": "sum((p->>'invocations')::bigint)",
+            "invocations_7d": Roll(("invocations",), total=True),
             "avg_duration_ms_7d": _avg("duration_ms_avg"),
             "avg_memory_used_mb_7d": _avg("memory_used_mb_avg"),
         },

@@ -32,7 +32,7 @@ class Database:
                 connect_timeout=self.connect_timeout_s,
                 application_name="driftworld",
             )
-        except psycopg.OperationalError as error:
+        except (psycopg.OperationalError, psycopg.ProgrammingError) as error:  # unreachable, or a malformed URL
             raise DatabaseUnavailable(
                 f"cannot connect to the {self.origin} database: {first_line(error)}. "
                 + (

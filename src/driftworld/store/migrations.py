@@ -29,8 +29,9 @@ class Migration:
     path: Path
 
     def statements(self) -> list[str]:
-        """The file's statements, split like the Supabase CLI records them."""
-        return [s.strip() for s in sqlparse.split(self.path.read_text()) if s.strip()]
+        """The file's statements, split and recorded as the Supabase CLI does (without the final semicolon)."""
+        split = (s.strip().removesuffix(";").rstrip() for s in sqlparse.split(self.path.read_text()))
+        return [s for s in split if s]
 
 
 @dataclass(frozen=True)

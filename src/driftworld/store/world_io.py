@@ -7,25 +7,29 @@ appended and created rows and one set-based UPDATE per table and column set for 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import orjson
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg.types.numeric import FloatLoader
 
 from driftworld.engine.state import AccountState, DayChanges, Row
 from driftworld.model.factory import Account, Profile
-from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
+from driftworld.model.kinds import BY_TABLE, KINDS, RESOURCE_TABLES
 
 Conn = psycopg.Connection[dict[str, Any]]
 SQL_DIR = Path(__file__).parent / "sql"
 LOADED_TABLES = (*RESOURCE_TABLES, "commitments")
+RETIRED_STATE = {"instances": "terminated", "volumes": "deleted"}  # gone for good, never costing again
+ROLLED_TABLES = tuple(kind.table for kind in KINDS if kind.rolled)
+ROLLED_COLUMNS = {column: spec for kind in KINDS for column, spec in kind.rolled.items()}  # same name, same rule
 HISTORY_TABLES = (
     "metrics_daily",
     "s3_bucket_usage_daily",
@@ -39,9 +43,12 @@ def read_sql(name: str) -> str:
     return (SQL_DIR / name).read_text()
 
 
-def use_float_numerics(conn: Conn) -> None:
-    """Numbers arrive as floats: the model computes in floats and compares with what it wrote."""
+def adapt_connection(conn: Conn) -> None:
+    """Numbers arrive as floats (the model computes in floats and compares with what it wrote), and
+    JSON goes through orjson, several times faster than the standard library on this hot path."""
     conn.adapters.register_loader("numeric", FloatLoader)
+    set_json_loads(orjson.loads, conn)
+    set_json_dumps(_dumps, conn)
 
 
 def _group(rows: Iterable[Row], key: str = "account_id") -> dict[Any, list[Row]]:
@@ -54,18 +61,12 @@ def _group(rows: Iterable[Row], key: str = "account_id") -> dict[Any, list[Row]]
 def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> list[AccountState]:
     """Every account's world, profiles and yesterday's storage, with one read per table."""
     ids = list(days)
-    by_table = {
-        table: _group(
-            conn.execute(
-                sql.SQL("select * from {} where account_id = any(%s) order by id").format(sql.Identifier(table)), (ids,)
-            )
-        )
-        for table in LOADED_TABLES
-    }
+    by_table = {table: _group(conn.execute(_select_live_rows(table), (ids,))) for table in LOADED_TABLES}
     profiles = _group(conn.execute("select * from driftworld.workload_profiles where account_id = any(%s)", (ids,)))
     pairs = ([str(a) for a in ids], [days[a][1] for a in ids])
     s3 = _group(conn.execute(read_sql("s3_previous.sql"), pairs))
     logs = _group(conn.execute(read_sql("log_previous.sql"), pairs))
+    recent = _group(conn.execute(_recent_metrics_sql(), (*pairs, list(ROLLED_TABLES))))
     schedules = _group(
         conn.execute(
             "select account_id, resource_id, value from resource_tags "
@@ -84,10 +85,47 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
                 profiles={(p["resource_table"], p["resource_id"]): _profile(p) for p in profiles.get(account_id, [])},
                 s3_previous={r["bucket_id"]: (r["standard"], r["ia"], r["glacier"]) for r in s3.get(account_id, [])},
                 log_previous={r["log_group_id"]: (r["stored_gb"], r["window_gb"]) for r in logs.get(account_id, [])},
+                recent=_by_resource(recent.get(account_id, [])),
                 schedule_tags={r["resource_id"]: r["value"] for r in schedules.get(account_id, [])},
             )
         )
     return states
+
+
+def _select_live_rows(table: str) -> sql.Composed:
+    """A table's rows for the batch; retired rows (terminated, deleted) only until the engine has seen them so."""
+    query = sql.SQL("select * from {t} where account_id = any(%s)").format(t=sql.Identifier(table))
+    retired = RETIRED_STATE.get(table)
+    if retired is not None:
+        query += sql.SQL(
+            " and (state <> {r} or exists (select 1 from driftworld.shadow_state s where s.resource_table = {n} "
+            "and s.resource_id = {t}.id and s.fields->>'state' is distinct from {r}))"
+        ).format(r=sql.Literal(retired), n=sql.Literal(table), t=sql.Identifier(table))
+    return query + sql.SQL(" order by id")
+
+
+def _recent_metrics_sql() -> sql.Composed:
+    aggregates = []
+    for column, spec in ROLLED_COLUMNS.items():
+        value = sql.SQL(" + ").join(
+            sql.SQL("(m.metric_payload->>{})::float8").format(sql.Literal(k)) for k in spec.keys
+        )
+        aggregates.append(
+            sql.SQL("sum({v}) as {s}, count({v}) as {n}").format(
+                v=value, s=sql.Identifier(f"{column}_sum"), n=sql.Identifier(f"{column}_n")
+            )
+        )
+    return sql.SQL(read_sql("recent_metrics.sql")).format(aggregates=sql.SQL(", ").join(aggregates))
+
+
+def _by_resource(rows: list[Row]) -> dict[tuple[str, str], dict[str, tuple[float, int]]]:
+    return {
+        (row["resource_type"], row["resource_id"]): {
+            column: (row[f"{column}_sum"] or 0.0, row[f"{column}_n"])
+            for column in BY_TABLE[row["resource_type"]].rolled
+        }
+        for row in rows
+    }
 
 
 def _profile(row: Row) -> Profile:
@@ -131,15 +169,17 @@ def column_types(conn: Conn, table: str, schema: str = "public") -> dict[str, st
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=_json_default)
+
+
 def to_json(value: Any) -> str:
-    return json.dumps(value, default=_json_default)
+    return _dumps(value).decode()
 
 
 def update_rows(conn: Conn, table: str, changes: dict[uuid.UUID, dict[str, Any]], types: dict[str, str]) -> None:
@@ -179,25 +219,6 @@ def upsert_profiles(conn: Conn, account_of: dict[uuid.UUID, uuid.UUID], profiles
         conn.execute(read_sql("upsert_profiles.sql"), (to_json(rows),))
 
 
-def roll_seven_days(conn: Conn, table: str, targets: list[tuple[uuid.UUID, uuid.UUID, dt.date]]) -> None:
-    """Refresh a table's 7-day columns from metrics_daily for the given (row id, account, day)."""
-    kind = BY_TABLE[table]
-    if not kind.rolled or not targets:
-        return
-    metrics_id = sql.SQL("t.{}").format(sql.Identifier(kind.metrics_id)) if kind.metrics_id else sql.SQL("t.id::text")
-    statement = sql.SQL(read_sql("roll_seven_days.sql")).format(
-        table=sql.Identifier(table),
-        sets=sql.SQL(", ").join(sql.SQL("{c} = r.{c}").format(c=sql.Identifier(c)) for c in kind.rolled),
-        aggregates=sql.SQL(", ").join(
-            sql.SQL("{} as {}").format(sql.SQL(expr), sql.Identifier(c)) for c, expr in kind.rolled.items()
-        ),
-        metrics_id=metrics_id,
-        resource_type=sql.Literal(table),
-    )
-    rows = [{"id": r, "account_id": a, "day": d} for r, a, d in targets]
-    conn.execute(statement, (to_json(rows),))
-
-
 def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str, str]]) -> None:
     """Write a batch of account-days: creations, deletions, updates, history, rolls, events, profiles."""
     created: dict[str, list[Row]] = defaultdict(list)
@@ -224,12 +245,6 @@ def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str
         update_rows(conn, table, table_updates, types[table])
     for table in HISTORY_TABLES:
         copy_rows(conn, table, [row for changes in batch for row in changes.history.get(table, [])])
-    rolled: dict[str, list[tuple[uuid.UUID, uuid.UUID, dt.date]]] = defaultdict(list)
-    for changes in batch:
-        for table, ids in changes.rolled.items():
-            rolled[table] += [(i, changes.account.id, changes.day) for i in ids]
-    for table, targets in rolled.items():
-        roll_seven_days(conn, table, targets)
     copy_rows(conn, "resource_change_events", [e for changes in batch for e in changes.events])
     account_of = {}
     profiles: dict[tuple[str, uuid.UUID], Profile] = {}  # a profile created and changed the same day: once
