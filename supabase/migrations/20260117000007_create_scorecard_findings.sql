@@ -30,3 +30,7 @@ begin
     end if;
 end
 $$;
+
+-- The engine looks up each account's recent external changes every tick (scenario preconditions).
+create index if not exists idx_resource_change_events_account_day
+    on public.resource_change_events (account_id, virtual_date);

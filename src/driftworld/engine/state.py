@@ -44,6 +44,7 @@ class AccountState:
     open_waste: list[Row] = field(default_factory=list)
     account_frozen_until: dt.datetime | None = None
     observed_since: dt.datetime | None = None  # when the engine last closed a day of this account
+    changed_by_others: set[str] = field(default_factory=set)  # row ids agents or people changed in 7 days
 
     def table(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])

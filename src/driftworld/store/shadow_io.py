@@ -31,6 +31,14 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
         (ids,),
     ):
         by_id[row["account_id"]].open_waste.append(row)
+    days = [s.day for s in states]
+    for row in conn.execute(
+        "select e.account_id, e.resource_id from unnest(%s::uuid[], %s::date[]) as a(account_id, day) "
+        "join resource_change_events e on e.account_id = a.account_id and e.change_source <> 'drift_engine' "
+        "and e.virtual_date > a.day - 7",
+        (ids, days),
+    ):
+        by_id[row["account_id"]].changed_by_others.add(row["resource_id"])
     for row in conn.execute("select id, freeze_optimizations_until from cloud_accounts where id = any(%s)", (ids,)):
         by_id[row["id"]].account_frozen_until = row["freeze_optimizations_until"]
     since = [s.observed_since for s in states if s.observed_since is not None]

@@ -1,4 +1,5 @@
-"""2. A dev/staging group at its floor is scaled up and left there while its demand drops."""
+"""2. A dev/staging group at its floor, untouched by agents for a week, is scaled up and left there
+while its demand drops."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def inject(ctx: ScenarioContext) -> bool:
             and g["desired_capacity"] == g["min_size"] >= 1
             and g["max_size"] >= g["min_size"] + 2
             and ctx.state.profiles[("autoscaling_groups", g["id"])].profile == wl.HEALTHY_NONPROD
+            and str(g["id"]) not in ctx.state.changed_by_others
         ),
     )
     if group is None:
