@@ -49,10 +49,10 @@ class TickRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    triggered_by: str | None = Field(None, max_length=200, description="Who asked: logged with the tick.")
-    days: int | None = Field(None, ge=1, le=MAX_DAYS, description="Virtual days every account advances.")
-    date: dt.date | None = Field(None, description="Advance every account up to and including this day.")
-    account_ids: list[uuid.UUID] | None = Field(None, max_length=100_000, description="Only these accounts.")
+    triggered_by: str | None = Field(default=None, max_length=200, description="Who asked: logged with the tick.")
+    days: int | None = Field(default=None, ge=1, le=MAX_DAYS, description="Virtual days every account advances.")
+    date: dt.date | None = Field(default=None, description="Advance every account up to and including this day.")
+    account_ids: list[uuid.UUID] | None = Field(default=None, max_length=100_000, description="Only these accounts.")
 
     @model_validator(mode="after")
     def _days_or_date(self) -> TickRequest:
@@ -328,8 +328,8 @@ def check_health(database_factory: DatabaseFactory) -> dict[str, Any]:
         with quick.connect(autocommit=True) as conn:
             reply["database"] = "up"
             current = status(conn, load_settings().migrations_dir)
-            missing = [m.path.name for m in current.pending]
-            reply["schema"] = "current" if not missing and not current.unknown else f"pending: {', '.join(missing)}"
+            problems = [f"pending {m.path.name}" for m in current.pending] + [f"unknown {v}" for v in current.unknown]
+            reply["schema"] = "; ".join(problems) or "current"
             newest = None
             found = conn.execute("select to_regclass('driftworld.tick_ledger') is not null as found").fetchone()
             if found and found["found"]:
@@ -338,6 +338,6 @@ def check_health(database_factory: DatabaseFactory) -> dict[str, Any]:
             reply["newestVirtualDay"] = newest.isoformat() if isinstance(newest, dt.date) else None
             reply["ok"] = reply["schema"] == "current"
     except (*SERVICE_ERRORS, psycopg.Error) as error:
-        reply["error"] = first_line(error) if not isinstance(error, DatabaseUnavailable | MigrationError) else str(error)
+        known = isinstance(error, DatabaseUnavailable | MigrationError)
+        reply["error"] = str(error) if known else first_line(error)
     return reply
-

@@ -64,7 +64,8 @@ select cron.schedule(
     url := {sql_literal(target)},
     headers := jsonb_build_object(
       'Content-Type', 'application/json',
-      'Authorization', 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = 'service_role_key')
+      'Authorization', 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets
+                                     where name = 'service_role_key')
     ),
     body := jsonb_build_object('triggered_by', 'pg_cron'),
     timeout_milliseconds := 60000
@@ -130,7 +131,9 @@ def _ensure_extension(setup: CronSetup) -> None:
         with setup.cron_database.connect(autocommit=True) as conn:
             conn.execute("create extension if not exists pg_cron")
     except DatabaseUnavailable as error:
-        raise ScheduleError(f"cannot reach pg_cron's database {setup.cron_db!r} (cron.database_name): {error}") from None
+        raise ScheduleError(
+            f"cannot reach pg_cron's database {setup.cron_db!r} (cron.database_name): {error}"
+        ) from None
     except psycopg.Error as error:
         raise ScheduleError(
             f"cannot create the pg_cron extension in database {setup.cron_db!r} (cron.database_name): "

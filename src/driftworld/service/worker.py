@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -20,7 +21,7 @@ from driftworld.service.ticking import TickOutcome, run_tick
 from driftworld.store.database import Database, DatabaseUnavailable, first_line
 
 CHANNEL = "driftworld_tick"
-WORKER_LOCK = (0x6477, -1)  # (namespace of the engine's account locks, a key no account hashes to in practice)
+WORKER_LOCK = (0x64777772, 0)  # "dwwr": its own namespace, apart from the engine's per-account locks
 
 CLAIM = """
 select id, triggered_by, days from driftworld.tick_requests
@@ -31,10 +32,19 @@ for update skip locked
 """
 
 
+def stored_result(reply: dict[str, Any]) -> dict[str, Any]:
+    """The reply as kept in tick_requests.result: accounts that simulated are in the tick ledger already,
+    so only the others (failed, busy, skipped...) are listed, and a big world's queue stays small."""
+    accounts = reply.get("accounts", [])
+    kept = [a for a in accounts if a.get("status") != "simulated"]
+    return {**reply, "accounts": kept, "accountsOmitted": len(accounts) - len(kept)}
+
+
 class Worker:
-    def __init__(self, database: Database, poll_s: float = 30.0) -> None:
+    def __init__(self, database: Database, poll_s: float = 30.0, keep_days: int = 30) -> None:
         self.database = database
         self.poll_s = poll_s
+        self.keep_days = keep_days
         self.stop = threading.Event()
         self.executed = 0
 
@@ -52,7 +62,9 @@ class Worker:
             if request is None:
                 return False
             conn.execute("select pg_advisory_xact_lock(%s, %s)", WORKER_LOCK)
-            conn.execute("update driftworld.tick_requests set claimed_at = clock_timestamp() where id = %s", (request["id"],))
+            conn.execute(
+                "update driftworld.tick_requests set claimed_at = clock_timestamp() where id = %s", (request["id"],)
+            )
             days = request["days"] if isinstance(request["days"], int) else 1
             emit("worker_request", request_id=request["id"], triggered_by=request["triggered_by"], days=days)
             outcome: TickOutcome = run_tick(
@@ -60,7 +72,11 @@ class Worker:
             )
             conn.execute(
                 "update driftworld.tick_requests set finished_at = clock_timestamp(), result = %s where id = %s",
-                (Jsonb(outcome.reply), request["id"]),
+                (Jsonb(stored_result(outcome.reply)), request["id"]),
+            )
+            conn.execute(  # the queue is not an archive: the ledger keeps the history
+                "delete from driftworld.tick_requests where finished_at < now() - make_interval(days => %s)",
+                (self.keep_days,),
             )
         self.executed += 1
         emit(
