@@ -44,8 +44,11 @@ def _env(builder: Builder, prod_share: float = 0.4) -> str:
     return "prod" if builder.draws.chance(prod_share) else builder.draws.choice(NONPROD)
 
 
-def _name(builder: Builder, env: str, suffix: str = "") -> str:
-    return f"{env}-{builder.draws.choice(SERVICES)}{suffix}-{builder.draws.hex(4)}"
+GLOBAL_NAME_DIGITS = 10  # db_instance_id and cluster_id are unique across the whole world, not per account
+
+
+def _name(builder: Builder, env: str, suffix: str = "", digits: int = 4) -> str:
+    return f"{env}-{builder.draws.choice(SERVICES)}{suffix}-{builder.draws.hex(digits)}"
 
 
 def _waste(builder: Builder, scenario: str, table: str, row: Row, fix: str, daily_cost: float) -> None:
@@ -213,7 +216,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         env = _env(builder, 0.5)
         kind = d.choice(("db.m5.large", "db.r5.large", "db.m5.xlarge")) if env == "prod" else "db.t3.medium"
         builder.rds(
-            _name(builder, env, "-db"),
+            _name(builder, env, "-db", GLOBAL_NAME_DIGITS),
             env,
             kind,
             env == "prod",
@@ -224,7 +227,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
     for _ in range(waste_count()):
         env = d.choice(NONPROD)
         multi = builder.rds(
-            _name(builder, env, "-db"),
+            _name(builder, env, "-db", GLOBAL_NAME_DIGITS),
             env,
             d.choice(("db.t3.medium", "db.m5.large")),
             True,
@@ -244,7 +247,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
     for _ in range(count(*shape.caches)):
         env = _env(builder, 0.5)
         builder.cache(
-            _name(builder, env, "-cache"),
+            _name(builder, env, "-cache", GLOBAL_NAME_DIGITS),
             env,
             d.choice(("cache.t3.medium", "cache.m5.large")),
             count(1, 3),
