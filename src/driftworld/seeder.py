@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from driftworld.engine.account_day import Simulator, Target
+from driftworld.engine.account_day import Simulator
 from driftworld.engine.clock import read_settings
 from driftworld.engine.state import DayChanges
 from driftworld.model.clock import CLOCK_MODES, WorldClock
@@ -154,22 +154,19 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
     simulator = Simulator(conn, settings, now)
     total = len(accounts) * request.days
     done = 0
+
+    def advance(account_days: int) -> None:
+        nonlocal done
+        done += account_days
+        if progress:
+            progress(done, total)
+
     for start in range(0, len(accounts), request.batch_size):
         chunk = accounts[start : start + request.batch_size]
-        with conn.transaction():
-            write_changes(
-                conn,
-                [_estate(settings.world_seed, a, first, end, settings.clock_mode, now) for a in chunk],
-                simulator.types(),
-            )
-        for _ in range(request.days):
-            outcomes = simulator.run(chunk, Target(until=end, source="seed", first_day=first))
-            failed = [o.error for o in outcomes.values() if o.status == "failed"]
-            if failed:
-                raise RuntimeError(f"seeding failed: {failed[0]}")
-            done += len(chunk)
-            if progress:
-                progress(done, total)
+        with conn.transaction():  # a chunk of accounts is seeded whole or not at all
+            estates = [_estate(settings.world_seed, a, first, end, settings.clock_mode, now) for a in chunk]
+            write_changes(conn, estates, simulator.types())
+            simulator.seed_history(chunk, first, end, advance)
     return summarize(conn)
 
 

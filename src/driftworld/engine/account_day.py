@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from driftworld.engine.carry import carry_forward
 from driftworld.engine.clock import last_days
 from driftworld.engine.day import simulate_account_day
 from driftworld.engine.state import DayChanges, WorldSettings
@@ -44,7 +46,6 @@ class Target:
 
     until: dt.date | None
     source: Literal["seed", "tick"] = "tick"
-    first_day: dt.date | None = None  # where an account without history starts (the seeder's first day)
 
 
 class Simulator:
@@ -91,8 +92,6 @@ class Simulator:
                 last = clocks.get(account.id)
                 if account.id not in locked:
                     outcomes[account.id] = Outcome("busy", reason="another tick holds this account")
-                elif last is None and target.first_day is not None:
-                    due[account.id] = (account, target.first_day)
                 elif last is None:
                     outcomes[account.id] = Outcome("skipped", reason="the account has no history: seed it first")
                 elif target.until is not None and last >= target.until:
@@ -123,10 +122,34 @@ class Simulator:
         attach_observations(self.conn, states)
         for state in states:
             clock = self.clock.on(target.until or state.day)
-            changes = simulate_account_day(state, self.settings, clock, seeding=target.source == "seed")
+            changes = simulate_account_day(state, self.settings, clock)
             changes.assign_ids(self.settings.world_seed)
             batch.append(changes)
         return batch
+
+    def seed_history(
+        self, accounts: list[Account], first: dt.date, end: dt.date, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """The seeder's days first..end for fresh accounts, simulated in memory and written at once.
+
+        The same day rules as a tick, without locks or re-reads: nothing else touches a world being seeded.
+        """
+        started = time.perf_counter()
+        with self.conn.transaction():
+            states = load_states(self.conn, {a.id: (a, first) for a in accounts})
+            clock = self.clock.on(end)
+            batch: list[DayChanges] = []
+            while states[0].day <= end:
+                for state in states:
+                    changes = simulate_account_day(state, self.settings, clock, seeding=True)
+                    changes.assign_ids(self.settings.world_seed)
+                    batch.append(changes)
+                    carry_forward(state, changes)
+                if progress:
+                    progress(len(states))
+            write_changes(self.conn, batch, self.types())
+            write_observations(self.conn, batch)
+            self._record(batch, Target(until=end, source="seed"), (time.perf_counter() - started) * 1000 / len(batch))
 
     def _record(self, batch: list[DayChanges], target: Target, duration_ms: float) -> None:
         copy_rows(

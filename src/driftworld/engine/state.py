@@ -45,6 +45,9 @@ class AccountState:
     account_frozen_until: dt.datetime | None = None
     observed_since: dt.datetime | None = None  # when the engine last closed a day of this account
     changed_by_others: set[str] = field(default_factory=set)  # row ids agents or people changed in 7 days
+    # Only for days simulated back to back in memory (engine/carry.py): what the database would hold.
+    log_ingest: dict[uuid.UUID, list[tuple[dt.date, float]]] = field(default_factory=dict)
+    recent_days: dict[tuple[str, str], list[tuple[dt.date, dict[str, float | None]]]] = field(default_factory=dict)
 
     def table(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])

@@ -220,23 +220,34 @@ def upsert_profiles(conn: Conn, account_of: dict[uuid.UUID, uuid.UUID], profiles
 
 
 def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str, str]]) -> None:
-    """Write a batch of account-days: creations, deletions, updates, history, rolls, events, profiles."""
+    """Write a batch of account-days (several days of an account at once, too): creations, deletions,
+    updates, history, events, profiles. A row created and deleted within the batch is never written;
+    a created row already carries its final values (the engine changes it in place)."""
+    deletes: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for changes in batch:
+        for table, ids in changes.deletes.items():
+            deletes[table].extend(ids)
+    born = {row["id"] for changes in batch for rows in changes.created.rows.values() for row in rows}
+    gone = {i for ids in deletes.values() for i in ids}
+    transient = gone & born
     created: dict[str, list[Row]] = defaultdict(list)
     for changes in batch:
         for table, rows in changes.created.rows.items():
-            created[table].extend(rows)
+            created[table].extend(row for row in rows if row["id"] not in transient)
     for table in (t for t in ("autoscaling_groups", "container_clusters") if t in created):
         copy_rows(conn, table, created.pop(table))  # parents before the rows that point at them
     for table, rows in created.items():
         copy_rows(conn, table, rows)
-    deletes: dict[str, list[uuid.UUID]] = defaultdict(list)
     updates: dict[str, dict[uuid.UUID, dict[str, Any]]] = defaultdict(dict)
     for changes in batch:
-        for table, ids in changes.deletes.items():
-            deletes[table].extend(ids)
         for table, changed in changes.updates.items():
-            updates[table].update(changed)
-    for table, ids in deletes.items():
+            for row_id, values in changed.items():
+                if row_id not in born:
+                    updates[table].setdefault(row_id, {}).update(values)
+    for table, all_ids in deletes.items():
+        ids = [i for i in all_ids if i not in transient]
+        if not ids:
+            continue
         conn.execute(sql.SQL("delete from {} where id = any(%s)").format(sql.Identifier(table)), (ids,))
         conn.execute(  # a deleted row's hidden profile goes with it (rotated snapshots would pile up)
             "delete from driftworld.workload_profiles where resource_table = %s and resource_id = any(%s)", (table, ids)
@@ -250,6 +261,8 @@ def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str
     profiles: dict[tuple[str, uuid.UUID], Profile] = {}  # a profile created and changed the same day: once
     for changes in batch:
         for profile in [*changes.created.profiles, *changes.profile_updates.values()]:
+            if profile.resource_id in gone:
+                continue
             account_of[profile.resource_id] = changes.account.id
             profiles[(profile.resource_table, profile.resource_id)] = profile
     upsert_profiles(conn, account_of, profiles.values())

@@ -67,27 +67,40 @@ def enabled_rules(lifecycle_policy: Any, lifecycle_rules: Any) -> list[dict[str,
     ]
 
 
+def _days(value: Any) -> int | None:
+    """A day count as agents write it (30, 30.0, "30"); None when absent or not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def moves_of(rules: list[dict[str, Any]]) -> list[Move]:
+    """Each day's moves; a malformed part of a rule (agents write anything) is ignored, never raised."""
     moves: list[Move] = []
     for rule in rules:
         source, previous_days = "standard", 0
-        transitions = [t for t in rule.get("transitions") or [] if isinstance(t, dict)]
-        for transition in sorted(transitions, key=lambda t: int(t.get("days") or 0)):
+        listed = rule.get("transitions")
+        transitions = [t for t in listed if isinstance(t, dict)] if isinstance(listed, list) else []
+        for transition in sorted(transitions, key=lambda t: _days(t.get("days")) or 0):
             dest = TIER_OF_CLASS.get(str(transition.get("storage_class", "")).upper())
             if dest is None:
                 continue
-            days = transition.get("days")
+            days = _days(transition.get("days"))
             if days is None:
                 share = DEFAULT_DAILY_SHARE.get((source, dest), 0.003)
             else:
-                share = 1.0 / max(int(days) - previous_days, 1)
-                previous_days = int(days)
+                share = 1.0 / max(days - previous_days, 1)
+                previous_days = days
             if dest != source:
                 moves.append(Move(source, dest, share))
             source = dest
         expiration = rule.get("expiration")
-        if isinstance(expiration, dict) and expiration.get("days"):
-            moves.append(Move("oldest", None, 1.0 / max(int(expiration["days"]), 1)))
+        expires_after = _days(expiration.get("days")) if isinstance(expiration, dict) else None
+        if expires_after:
+            moves.append(Move("oldest", None, 1.0 / max(expires_after, 1)))
     return moves
 
 
