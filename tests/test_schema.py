@@ -310,3 +310,17 @@ def test_the_virtual_clock_view(migrated_db: Database, seeded_db: Database) -> N
             conn.execute(f"delete from {table} where date = %s", (END_DATE,))
         dates = {r["virtual_date"] for r in conn.execute("select virtual_date from virtual_clock").fetchall()}
         assert dates == {END_DATE - dt.timedelta(days=1)}
+
+
+def test_deleting_an_organization_deletes_its_accounts_history(seeded_db: Database) -> None:
+    """History tables carry no per-row foreign key to the account; a trigger keeps the cascade."""
+    with seeded_db.connect() as conn:
+        org = conn.execute("select id from organizations order by id limit 1").fetchone()
+        assert org is not None
+        conn.execute("delete from organizations where id = %s", (org["id"],))
+        counts = conn.execute(
+            "select (select count(*) from metrics_daily) + (select count(*) from data_transfer_daily) "
+            "+ (select count(*) from s3_bucket_usage_daily) + (select count(*) from log_group_usage_daily) as n"
+        ).fetchone()
+        conn.commit()
+    assert counts == {"n": 0}

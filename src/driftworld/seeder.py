@@ -37,8 +37,6 @@ COMPANY_WORDS = (
     "oscorp",
 )
 ACCOUNT_ROLES = ("production", "staging", "development", "data", "sandbox", "shared-services")
-# Everything the world owns; `--reset` empties exactly these, nothing else.
-WORLD_TABLES = ("organizations", "action_audit_log", "driftworld.world_settings")
 Progress = Callable[[int, int], None]
 
 
@@ -76,9 +74,13 @@ def world_exists(conn: Conn) -> bool:
 
 
 def reset_world(conn: Conn) -> None:
-    """Empty the world: organizations cascade to every account-owned row; then the engine's settings."""
+    """Empty the world and nothing else: organizations cascade to every account-owned row; the two
+    history tables without a foreign key, the agents' audit log and the engine's settings by name."""
     with conn.transaction():
-        conn.execute("truncate organizations, action_audit_log, driftworld.world_settings cascade")
+        conn.execute(
+            "truncate organizations, metrics_daily, data_transfer_daily, action_audit_log, "
+            "driftworld.world_settings cascade"
+        )
 
 
 # Organizations and accounts predate every resource the estate back-dates (up to 900 days before the first day).

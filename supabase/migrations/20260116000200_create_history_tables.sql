@@ -1,23 +1,25 @@
 -- Daily history tables: append-only, one row per object and virtual day.
 --
--- These tables take the bulk of every tick's writes, so they carry no updated_at, no triggers and
--- only the indexes queries need: the unique key plus one (account_id, date) index where the unique
--- key does not already start with those columns. Writers always supply org_id and account_id.
+-- These tables take the bulk of every tick's writes, so they carry no updated_at, no row triggers
+-- and only the indexes queries need: the unique key plus one (account_id, date) index where the
+-- unique key does not already start with those columns. Writers always supply org_id and account_id.
+-- account_id and org_id carry no per-row foreign key check (it would cost more than the index
+-- writes): rows go with their bucket or log group by cascade, and with their account through the
+-- statement-level trigger at the end of this file.
 
 create table public.metrics_daily (
     id uuid primary key default gen_random_uuid(),
-    org_id uuid not null references public.organizations (id) on delete cascade,
-    account_id uuid not null references public.cloud_accounts (id) on delete cascade,
+    org_id uuid not null,
+    account_id uuid not null,
     resource_type text not null,
     resource_id text not null,
     date date not null,
     metric_payload jsonb,
     estimated_daily_cost numeric(12,4),
     created_at timestamptz not null default now(),
-    unique (account_id, resource_type, resource_id, date)
+    -- the contract's unique key, ordered so that it also serves "an account's days" queries
+    unique (account_id, date, resource_type, resource_id)
 );
-
-create index idx_metrics_daily_account_date on public.metrics_daily (account_id, date);
 
 comment on table public.metrics_daily is
     'Daily cost and usage record: one row per costing resource per virtual day.';
@@ -35,8 +37,8 @@ comment on column public.metrics_daily.estimated_daily_cost is 'Cost of the reso
 
 create table public.s3_bucket_usage_daily (
     id uuid primary key default gen_random_uuid(),
-    org_id uuid not null references public.organizations (id) on delete cascade,
-    account_id uuid not null references public.cloud_accounts (id) on delete cascade,
+    org_id uuid not null,
+    account_id uuid not null,
     bucket_id uuid not null references public.s3_buckets (id) on delete cascade,
     date date not null,
     storage_gb_standard numeric(14,4),
@@ -62,8 +64,8 @@ comment on column public.s3_bucket_usage_daily.estimated_request_cost is 'Reques
 
 create table public.log_group_usage_daily (
     id uuid primary key default gen_random_uuid(),
-    org_id uuid not null references public.organizations (id) on delete cascade,
-    account_id uuid not null references public.cloud_accounts (id) on delete cascade,
+    org_id uuid not null,
+    account_id uuid not null,
     log_group_id uuid not null references public.log_groups (id) on delete cascade,
     date date not null,
     ingested_gb numeric(14,4),
@@ -85,8 +87,8 @@ comment on column public.log_group_usage_daily.estimated_storage_cost is 'Storag
 -- The unique key starts with (account_id, date), so it doubles as the per-account date index.
 create table public.data_transfer_daily (
     id uuid primary key default gen_random_uuid(),
-    org_id uuid not null references public.organizations (id) on delete cascade,
-    account_id uuid not null references public.cloud_accounts (id) on delete cascade,
+    org_id uuid not null,
+    account_id uuid not null,
     date date not null,
     source_region text not null,
     dest_region text not null,
@@ -103,3 +105,19 @@ comment on column public.data_transfer_daily.dest_region is
     'Destination region; internet for egress to the public internet.';
 comment on column public.data_transfer_daily.gb_transferred is 'GB moved on that day.';
 comment on column public.data_transfer_daily.estimated_transfer_cost is 'Transfer cost for the day, in USD.';
+
+
+-- An account's history goes with it (deleting an organization deletes its accounts, and so this too).
+create function public.delete_account_history() returns trigger
+language plpgsql as $$
+begin
+    delete from public.metrics_daily m using gone_accounts g where m.account_id = g.id;
+    delete from public.data_transfer_daily t using gone_accounts g where t.account_id = g.id;
+    return null;
+end
+$$;
+
+create trigger delete_account_history
+    after delete on public.cloud_accounts
+    referencing old table as gone_accounts
+    for each statement execute function public.delete_account_history();
