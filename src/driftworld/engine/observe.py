@@ -50,7 +50,14 @@ RETYPED = ("instance_type", "instance_class", "node_type")
 STOPPED = {"stopped", "stopping", "terminated", "deleted", "deleting"}
 
 
+AGENT_OWNED_SET = frozenset(AGENT_OWNED)
+_AS_IS = frozenset({str, int, bool, type(None), dict, list})
+
+
 def _plain(value: Any) -> Any:
+    """A field as its JSON shadow holds it."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -131,6 +138,8 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
                 )
                 continue
             now = shadow_of(table, row)
+            if now != before:
+                changes.shadow_writes[(table, row_id)] = now
             for field in AGENT_OWNED:
                 if field in now and now[field] != before.get(field):
                     _external(
@@ -203,15 +212,30 @@ def resolve_waste(state: AccountState, changes: DayChanges, sources: dict[uuid.U
 
 
 def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
-    """Step 7: remember what the world looks like as the engine leaves it (only what changed is written)."""
+    """Step 7: remember what the world looks like as the engine leaves it; only what changed is written.
+
+    Rows nobody changed keep their shadow; observe() already queued the ones others changed, so only
+    rows the engine created or reconfigured today, and rows never seen, are looked at again."""
+    reconfigured = {
+        (table, row_id)
+        for table, rows in changes.updates.items()
+        for row_id, values in rows.items()
+        if not AGENT_OWNED_SET.isdisjoint(values)
+    }
+    reconfigured |= {(table, row["id"]) for table, rows in changes.created.rows.items() for row in rows}
     seen: set[Key] = set()
     for table in RESOURCE_TABLES:
+        retired = RETIRED_STATE.get(table)
         for row in state.table(table):
-            if table in RETIRED_STATE and row["state"] == RETIRED_STATE[table]:
-                continue  # retired rows are not read again, so the engine forgets them
             key: Key = (table, row["id"])
+            if retired is not None and row["state"] == retired:
+                changes.shadow_writes.pop(key, None)
+                continue  # retired rows are not read again, so the engine forgets them
             seen.add(key)
-            fields = shadow_of(table, row)
-            if state.shadow.get(key) != fields:
-                changes.shadow_writes[key] = fields
+            if key in reconfigured or key not in state.shadow:
+                fields = shadow_of(table, row)
+                if state.shadow.get(key) != fields:
+                    changes.shadow_writes[key] = fields
+                else:
+                    changes.shadow_writes.pop(key, None)
     changes.shadow_deletes = [key for key in state.shadow if key not in seen]
