@@ -136,3 +136,20 @@ def test_cadence_over_a_year_is_one_new_waste_every_10_to_20_days(seeded_db: Dat
     injected = sum(len(a.scenarios) for a in result.accounts)
     account_days = 365 * len(result.accounts)
     assert account_days / 20 <= injected <= account_days / 10, injected
+
+
+def test_a_world_nobody_touches_shows_no_external_change(cluster: Any, seeded_template: str) -> None:
+    """What the engine creates (seeded snapshots, launched members, injected stacks) is never mistaken
+    for an agent's or a person's change the next day."""
+    world = clone(cluster, seeded_template)
+    _run(
+        world,
+        (
+            "update driftworld.world_settings set drift_intensity = %s::jsonb",
+            (json.dumps(DriftIntensity(multiplier=40).to_settings()),),
+        ),
+    )
+    assert tick(world, days=3).ok
+    external = _one(world, "select count(*) as n from resource_change_events where change_source <> 'drift_engine'")
+    findings = _one(world, "select count(*) as n from driftworld.scorecard_findings")
+    assert external == {"n": 0} and findings == {"n": 0}

@@ -140,8 +140,8 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
             now = shadow_of(table, row)
             if now != before:
                 changes.shadow_writes[(table, row_id)] = now
-            for field in AGENT_OWNED:
-                if field in now and now[field] != before.get(field):
+            for field in AGENT_OWNED:  # a field the shadow never recorded is adopted, not reported
+                if field in now and field in before and now[field] != before[field]:
                     _external(
                         state,
                         changes,

@@ -14,6 +14,7 @@ from typing import Any
 
 from driftworld.model import catalogue
 from driftworld.model.clock import WorldClock
+from driftworld.model.kinds import default_policy
 from driftworld.model.rules.pricing import derived_prices, price_key
 from driftworld.model.streams import Stream
 
@@ -127,6 +128,9 @@ class Builder:
         return {**tags, **(extra or {})}
 
     def _finish(self, table: str, row: Row, profile: str, **profile_fields: Any) -> Row:
+        # the agent-control columns as the database will hold them, so the in-memory row is the stored one
+        policy, locked = default_policy(table, row.get("env"))
+        row.update(optimization_policy=policy, optimization_policy_locked=locked, optimization_freeze_until=None)
         prices = derived_prices(table, row)
         params = dict(profile_fields.pop("params", {}))
         if prices is not None:

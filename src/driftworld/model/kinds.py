@@ -87,6 +87,17 @@ KINDS: tuple[Kind, ...] = (
     Kind("streaming_clusters", "streaming_cluster", None, {"avg_usage_mbps_7d": _avg("usage_mbps")}),
 )
 
+# optimization_policy defaults (the migrations say the same); every other resource table: recommend_only
+AUTO_SAFE_TABLES = frozenset({"instances", "volumes", "snapshots", "s3_buckets", "elastic_ips", "log_groups"})
+
+
+def default_policy(table: str, env: str | None) -> tuple[str, bool]:
+    """(optimization_policy, optimization_policy_locked) of a new row, as the database would set them."""
+    if env == "prod":  # the prod trigger's rule
+        return "recommend_only", True
+    return ("auto_safe" if table in AUTO_SAFE_TABLES else "recommend_only"), False
+
+
 BY_TABLE: dict[str, Kind] = {kind.table: kind for kind in KINDS}
 BY_SINGULAR: dict[str, Kind] = {kind.singular: kind for kind in KINDS}
 RESOURCE_TABLES: tuple[str, ...] = tuple(kind.table for kind in KINDS)
