@@ -329,16 +329,18 @@ def buckets(day: Day) -> None:
     for i, bucket in enumerate(rows):
         profile = day.state.profiles[("s3_buckets", bucket["id"])]
         previous = day.state.s3_previous.get(bucket["id"])
+        start = float(profile.params.get("start_gb", 100.0))  # a bucket an agent made has no drawn size
         if previous is None:
-            tiers = s3_storage.Tiers(float(profile.params.get("start_gb", 100.0)), 0.0, 0.0)
+            tiers = s3_storage.Tiers(start, 0.0, 0.0)
         else:
             moves = s3_storage.moves_of(s3_storage.enabled_rules(bucket["lifecycle_policy"], bucket["lifecycle_rules"]))
             tiers = s3_storage.next_tiers(
                 s3_storage.Tiers(*previous),
-                float(profile.params.get("ceiling_gb", 1e4)),
+                float(profile.params.get("ceiling_gb", start * s3_storage.CEILING_MULTIPLE[1])),
                 _growth(bucket["env"], float(u[0, i])),
                 moves,
             )
+        tiers = s3_storage.rounded(tiers)
         low, high = s3_storage.REQUESTS_PER_DAY
         requests = int(low + (high - low) * float(u[1, i]))
         day.changes.append(
@@ -348,9 +350,9 @@ def buckets(day: Day) -> None:
                 "org_id": account.org_id,
                 "bucket_id": bucket["id"],
                 "date": day.state.day,
-                "storage_gb_standard": round(tiers.standard, 4),
-                "storage_gb_ia": round(tiers.ia, 4),
-                "storage_gb_glacier": round(tiers.glacier, 4),
+                "storage_gb_standard": tiers.standard,
+                "storage_gb_ia": tiers.ia,
+                "storage_gb_glacier": tiers.glacier,
                 "requests_count": requests,
                 "estimated_storage_cost": round(s3_storage.storage_cost(tiers), 4),
                 "estimated_request_cost": round(s3_storage.request_cost(requests), 4),

@@ -54,7 +54,10 @@ def is_weekend(day: dt.date) -> bool:
 
 def is_day_off(day: dt.date, seasonality: bool) -> bool:
     """A non-prod rest day: Saturday, Sunday, or (with seasonality) a US federal holiday."""
-    return is_weekend(day) or (seasonality and day in us_federal_holidays(day.year))
+    # New Year's Day on a Saturday is observed on the last day of the year before
+    return is_weekend(day) or (
+        seasonality and (day in us_federal_holidays(day.year) or day in us_federal_holidays(day.year + 1))
+    )
 
 
 def is_month_end(day: dt.date) -> bool:

@@ -23,7 +23,15 @@ EC2_HOURLY: Final[dict[str, float]] = {
     "g4dn.xlarge": 0.526,
     "g5.xlarge": 1.006,
     "p3.2xlarge": 3.06,
+    "t3.nano": 0.0052,
+    "m6i.large": 0.096,
+    "m6i.xlarge": 0.192,
+    "c6i.large": 0.085,
+    "r6i.large": 0.126,
 }
+# What a type the catalogue does not list costs when the engine must launch one (an agent moved a
+# group to it): priced like m5.large rather than failing the account every day.
+UNLISTED_EC2_TYPE: Final = "m5.large"
 # GPU count and the GPU's share of the hourly price (informational; hourly_cost includes it).
 EC2_GPU: Final[dict[str, tuple[int, float]]] = {
     "g4dn.xlarge": (1, 0.35),
@@ -102,6 +110,10 @@ def _lookup(table: dict[str, float], key: str, what: str) -> float:
 
 def ec2_hourly(instance_type: str) -> float:
     return _lookup(EC2_HOURLY, instance_type, "EC2")
+
+
+def ec2_hourly_or_unlisted(instance_type: str) -> float:
+    return EC2_HOURLY.get(instance_type, EC2_HOURLY[UNLISTED_EC2_TYPE])
 
 
 def ec2_gpu(instance_type: str) -> tuple[int, float]:

@@ -188,6 +188,7 @@ class Builder:
             launch_time=row["created_at"],
         )
         self._finish("instances", row, profile)
+        row.setdefault("hourly_cost", catalogue.ec2_hourly_or_unlisted(instance_type))
         anchor = float(row["hourly_cost"]) * catalogue.HOURS_PER_DAY
         self.created.profiles[-1].walk_anchor = anchor
         self.created.profiles[-1].walk_value = anchor

@@ -120,6 +120,17 @@ def next_tiers(previous: Tiers, ceiling: float, growth: float, moves: list[Move]
     return Tiers(**tiers)
 
 
+def rounded(tiers: Tiers, places: int = 4) -> Tiers:
+    """The tiers as stored (numeric(14,4)), with the total rounded once and the largest tier taking the rest:
+    rounding each tier on its own leaves a biased remainder every day that tiering carries forward, and over
+    the years it creeps past the ceiling."""
+    values = tiers.as_dict()
+    largest = max(values, key=lambda tier: values[tier])
+    stored = {tier: round(v, places) for tier, v in values.items() if tier != largest}
+    stored[largest] = round(round(tiers.total, places) - sum(stored.values()), places)
+    return Tiers(**stored)
+
+
 def storage_cost(tiers: Tiers) -> float:
     prices = catalogue.S3_GB_MONTH
     monthly = tiers.standard * prices["standard"] + tiers.ia * prices["ia"] + tiers.glacier * prices["glacier"]
