@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +21,8 @@ from driftworld.store.migrations import require_current
 from driftworld.store.world_io import HISTORY_TABLES, Conn, adapt_connection
 
 MAX_DAYS = 366
-DEFAULT_BATCH = 25
+DEFAULT_BATCH = 50
+WORKERS = 2  # connections working at once: one batch is simulated in Python while another is written
 Progress = Callable[[int, int], None]
 
 
@@ -152,18 +156,36 @@ def tick(
                 raise InvalidTickRequest(f"date {date} is more than {MAX_DAYS} days past the newest clock {newest}")
             oldest = min((d for d in clocks.values() if d), default=date)
             steps = max((date - oldest).days, 1)
-        simulator = Simulator(conn, read_settings(conn), dt.datetime.now(dt.UTC))
-        results = {a.id: AccountResult(a.id, "skipped") for a in accounts}
-        pending = list(accounts)
+        settings = read_settings(conn)
+    now = dt.datetime.now(dt.UTC)
+    results = {a.id: AccountResult(a.id, "skipped") for a in accounts}
+    pending = list(accounts)
+    with ExitStack() as stack:
+        idle: queue.SimpleQueue[Simulator] = queue.SimpleQueue()
+
+        def run(chunk: list[Account]) -> dict[uuid.UUID, Outcome]:
+            """One batch on a worker connection (opened on first use, kept for the call)."""
+            try:
+                simulator = idle.get_nowait()
+            except queue.Empty:
+                worker = stack.enter_context(database.connect(autocommit=True))
+                adapt_connection(worker)
+                simulator = Simulator(worker, settings, now)
+            try:
+                return simulator.run(chunk, Target(until=date))
+            finally:
+                idle.put(simulator)
+
+        pool = stack.enter_context(ThreadPoolExecutor(WORKERS, thread_name_prefix="driftworld-tick"))
         for step in range(steps):
-            still = []
-            for start in range(0, len(pending), batch_size):
-                chunk = pending[start : start + batch_size]
-                for account_id, outcome in simulator.run(chunk, Target(until=date)).items():
+            chunks = [pending[start : start + batch_size] for start in range(0, len(pending), batch_size)]
+            by_id = {a.id: a for a in pending}
+            pending = []
+            for outcomes in pool.map(run, chunks):
+                for account_id, outcome in outcomes.items():
                     results[account_id].absorb(outcome)
                     if outcome.status == "simulated":
-                        still.append(next(a for a in chunk if a.id == account_id))
-            pending = still
+                        pending.append(by_id[account_id])
             if progress:
                 progress(step + 1, steps)
             if not pending:
