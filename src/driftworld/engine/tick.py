@@ -144,7 +144,8 @@ def tick(
         raise InvalidTickRequest(f"days must be between 1 and {MAX_DAYS}")
     database = database or resolve_database(load_settings())
     started = time.perf_counter()
-    with database.connect(autocommit=True) as conn:
+    with ExitStack() as stack:
+        conn = stack.enter_context(database.connect(autocommit=True))
         adapt_connection(conn)
         require_current(conn, load_settings().migrations_dir)
         accounts = active_accounts(conn, account_ids)
@@ -157,11 +158,11 @@ def tick(
             oldest = min((d for d in clocks.values() if d), default=date)
             steps = max((date - oldest).days, 1)
         settings = read_settings(conn)
-    now = dt.datetime.now(dt.UTC)
-    results = {a.id: AccountResult(a.id, "skipped") for a in accounts}
-    pending = list(accounts)
-    with ExitStack() as stack:
+        now = dt.datetime.now(dt.UTC)
+        results = {a.id: AccountResult(a.id, "skipped") for a in accounts}
+        pending = list(accounts)
         idle: queue.SimpleQueue[Simulator] = queue.SimpleQueue()
+        idle.put(Simulator(conn, settings, now))  # the first worker reuses this connection
 
         def run(chunk: list[Account]) -> dict[uuid.UUID, Outcome]:
             """One batch on a worker connection (opened on first use, kept for the call)."""
