@@ -46,7 +46,7 @@ from driftworld import tick
 from driftworld.engine.tick import TickResult
 from driftworld.model.kinds import KINDS, RESOURCE_TABLES, Kind
 from driftworld.seeder import SeedRequest, seed_world
-from driftworld.store.cluster import LocalCluster, find_server_binaries, free_tcp_port, server_user
+from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from driftworld.store.migrations import migrate
 from driftworld.store.world_io import HISTORY_TABLES
@@ -86,23 +86,13 @@ if not console.is_terminal:
 @contextmanager
 def throwaway_cluster(extra_settings: dict[str, str]) -> Iterator[LocalCluster]:
     """A cluster under /tmp, run as a non-root user when we are root, destroyed on the way out."""
-    base = Path("/tmp") / f"driftworld-bench-{uuid.uuid4().hex[:8]}"
-    cluster = LocalCluster(
-        bin_dir=find_server_binaries(prefer_system=True),
-        data_dir=base / "data",
-        socket_dir=base / "run",
-        port=free_tcp_port(),
-        log_file=base / "postgres.log",
-        user=server_user(),
-        listen_tcp=True,
-        settings=TEST_SETTINGS | extra_settings,
-    )
+    cluster = LocalCluster.throwaway("driftworld-bench", TEST_SETTINGS | extra_settings)
     cluster.start()
     try:
         yield cluster
     finally:
         cluster.destroy()
-        shutil.rmtree(base, ignore_errors=True)  # the log and socket directory too
+        shutil.rmtree(cluster.data_dir.parent, ignore_errors=True)  # the log and socket directory too
 
 
 def admin(cluster: LocalCluster) -> Conn:

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from driftworld.seeder import SeedRequest, seed_world
-from driftworld.store.cluster import LocalCluster, find_server_binaries, free_tcp_port, server_user
+from driftworld.store.cluster import LocalCluster, find_server_binaries
 from driftworld.store.database import Database
 from driftworld.store.migrations import migrate
 
@@ -33,20 +33,10 @@ def has_pg_cron(bin_dir: Path) -> bool:
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[LocalCluster]:
     bin_dir = find_server_binaries(prefer_system=True)
-    base = Path("/tmp") / f"driftworld-test-{uuid.uuid4().hex[:8]}"
     settings = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "100"}
     if has_pg_cron(bin_dir):
         settings |= {"shared_preload_libraries": "pg_cron", "cron.database_name": "postgres"}
-    local = LocalCluster(
-        bin_dir=bin_dir,
-        data_dir=base / "data",
-        socket_dir=base / "run",
-        port=free_tcp_port(),
-        log_file=base / "postgres.log",
-        user=server_user(),
-        listen_tcp=True,
-        settings=settings,
-    )
+    local = LocalCluster.throwaway("driftworld-test", settings, bin_dir)
     local.start()
     os.environ["DRIFTWORLD_MIGRATIONS_DIR"] = str(MIGRATIONS)
     try:

@@ -19,15 +19,10 @@ from typing import Any
 import driftworld
 from driftworld.engine.tick import TickResult
 from driftworld.store.database import Database
+from driftworld.store.world_io import HISTORY_TABLES
 from tests.conftest import END_DATE, SMALL_WORLD
 
-HISTORY = (
-    "metrics_daily",
-    "s3_bucket_usage_daily",
-    "log_group_usage_daily",
-    "data_transfer_daily",
-    "commitment_utilization_daily",
-)
+HISTORY = HISTORY_TABLES
 FIRST_DAY = END_DATE - dt.timedelta(days=SMALL_WORLD.days - 1)
 
 

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 from driftworld.service.intervals import IntervalError, cron_schedule, parse_interval
 from driftworld.service.schedule import JOB_NAME, ScheduleError, install, supabase_sql
 from driftworld.service.worker import Worker
-from driftworld.store.cluster import LocalCluster, find_server_binaries, free_tcp_port, server_user
+from driftworld.store.cluster import LocalCluster, find_server_binaries
 from driftworld.store.database import Database
 from driftworld.store.migrations import migrate
 from tests.conftest import MIGRATIONS, clone, has_pg_cron
@@ -232,16 +231,8 @@ def test_schedule_install_status_remove_in_another_database_than_cron(
 
 
 def start_cluster(settings: dict[str, str]) -> LocalCluster:
-    base = Path("/tmp") / f"driftworld-sched-{uuid.uuid4().hex[:8]}"
-    local = LocalCluster(
-        bin_dir=PG_BIN,
-        data_dir=base / "data",
-        socket_dir=base / "run",
-        port=free_tcp_port(),
-        log_file=base / "postgres.log",
-        user=server_user(),
-        listen_tcp=True,
-        settings={"fsync": "off", "synchronous_commit": "off", **settings},
+    local = LocalCluster.throwaway(
+        "driftworld-sched", {"fsync": "off", "synchronous_commit": "off", **settings}, PG_BIN
     )
     local.start()
     return local

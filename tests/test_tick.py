@@ -18,16 +18,11 @@ from driftworld.engine.tick import InvalidTickRequest, TickResult
 from driftworld.model.rules import instance_cost
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
+from driftworld.store.world_io import HISTORY_TABLES
 from tests.conftest import END_DATE, clone
 
 DAY1 = END_DATE + dt.timedelta(days=1)  # 2026-04-01, a Wednesday
-HISTORY = (
-    "metrics_daily",
-    "s3_bucket_usage_daily",
-    "log_group_usage_daily",
-    "data_transfer_daily",
-    "commitment_utilization_daily",
-)
+HISTORY = HISTORY_TABLES
 # Columns that record when something really happened (contract section 2): left out of world digests.
 OPERATIONAL = ("updated_at", "changed_at", "taken_at", "started_at", "finished_at", "requested_at", "executed_at")
 APPENDED_ON_THE_DAY = (*HISTORY, "resource_change_events", "tick_ledger", "waste_ledger", "action_audit_log")

@@ -13,6 +13,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,6 +102,22 @@ class LocalCluster:
     user: str | None = None
     listen_tcp: bool = False
     settings: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def throwaway(cls, prefix: str, settings: dict[str, str], bin_dir: Path | None = None) -> LocalCluster:
+        """A fresh cluster under /tmp for tests and benchmarks: TCP on a free local port, run as the
+        server user; call destroy() when done."""
+        base = Path("/tmp") / f"{prefix}-{uuid.uuid4().hex[:8]}"
+        return cls(
+            bin_dir=bin_dir or find_server_binaries(prefer_system=True),
+            data_dir=base / "data",
+            socket_dir=base / "run",
+            port=free_tcp_port(),
+            log_file=base / "postgres.log",
+            user=server_user(),
+            listen_tcp=True,
+            settings=settings,
+        )
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = list(args)
