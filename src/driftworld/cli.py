@@ -378,12 +378,14 @@ def tick_command(
             until = dt.date.fromisoformat(date) if date else None
         except ValueError as error:
             raise InvalidTickRequest(f"bad account id or date: {error}") from None
+        target = database()
         if as_json:
-            result = tick(database(), days=days, date=until, account_ids=ids)
+            result = tick(target, days=days, date=until, account_ids=ids)
             print(json.dumps(result.reply(), indent=2))
         else:
+            target.connect().close()  # an unreachable database is reported before any progress bar
             with progress_bar("ticking virtual days") as advance:
-                result = tick(database(), days=days, date=until, account_ids=ids, progress=advance)
+                result = tick(target, days=days, date=until, account_ids=ids, progress=advance)
             print_tick(result)
         if not result.ok:
             raise typer.Exit(1)

@@ -59,7 +59,7 @@ class Simulator:
 
     def types(self) -> dict[str, dict[str, str]]:
         if not self._types:
-            self._types = {t: column_types(self.conn, t) for t in LOADED_TABLES}
+            self._types = column_types(self.conn, LOADED_TABLES)
         return self._types
 
     def run(self, accounts: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:

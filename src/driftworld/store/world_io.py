@@ -159,13 +159,18 @@ def copy_rows(conn: Conn, table: str, rows: Sequence[Row], schema: str = "public
             copy.write_row([_copy_value(row.get(column)) for column in columns])
 
 
-def column_types(conn: Conn, table: str, schema: str = "public") -> dict[str, str]:
-    rows = conn.execute(
-        "select attname, format_type(atttypid, atttypmod) as type from pg_attribute "
-        "where attrelid = %s::regclass and attnum > 0 and not attisdropped",
-        (f"{schema}.{table}",),
-    )
-    return {r["attname"]: r["type"] for r in rows}
+def column_types(conn: Conn, tables: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Each public table's column types, in one round trip (the UPDATEs' recordsets declare them)."""
+    types: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in conn.execute(
+        "select c.relname as table, a.attname, format_type(a.atttypid, a.atttypmod) as type "
+        "from pg_attribute a join pg_class c on c.oid = a.attrelid "
+        "join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public' "
+        "where c.relname = any(%s) and a.attnum > 0 and not a.attisdropped",
+        (list(tables),),
+    ):
+        types[row["table"]][row["attname"]] = row["type"]
+    return dict(types)
 
 
 def _json_default(value: Any) -> Any:
