@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -389,10 +388,6 @@ def tick_command(
             print_tick(result)
         if not result.ok:
             raise typer.Exit(1)
-
-
-def main(argv: list[str] | None = None) -> Any:
-    return app(argv if argv is not None else sys.argv[1:])
 
 
 def _register_service_commands() -> None:

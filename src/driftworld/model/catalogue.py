@@ -163,11 +163,6 @@ def lambda_daily(invocations: int, duration_ms: float, memory_mb: int, provision
     return requests + compute + reserved
 
 
-def lambda_monthly_estimate(invocations_7d: int, duration_ms: float, memory_mb: int, provisioned: int) -> float:
-    daily = lambda_daily(round(invocations_7d / 7), duration_ms, memory_mb, provisioned)
-    return daily * DAYS_PER_MONTH
-
-
 def hourly_to_daily(hourly: float) -> float:
     return hourly * HOURS_PER_DAY
 

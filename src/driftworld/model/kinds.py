@@ -22,7 +22,7 @@ class Kind:
     singular: str
     metrics_id: str | None = None  # column whose value is metrics_daily.resource_id; None: the row's id
     rolled: dict[str, Roll] = field(default_factory=dict)  # 7-day column -> how it rolls
-    has_metrics: bool = True
+    has_metrics: bool = True  # False: the table's cost shows in other rows (an ASG's members)
 
 
 def _avg(key: str) -> Roll:
@@ -99,10 +99,7 @@ def default_policy(table: str, env: str | None) -> tuple[str, bool]:
 
 
 BY_TABLE: dict[str, Kind] = {kind.table: kind for kind in KINDS}
-BY_SINGULAR: dict[str, Kind] = {kind.singular: kind for kind in KINDS}
 RESOURCE_TABLES: tuple[str, ...] = tuple(kind.table for kind in KINDS)
-# Tables that belong to an account but are not resources with agent-control columns.
-ACCOUNT_TABLES: tuple[str, ...] = ("commitments", "resource_tags", "api_clients")
 
 
 def metrics_id(kind: Kind, row: dict[str, object]) -> str:
