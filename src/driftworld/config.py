@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     drift_tick_token: SecretStr | None = Field(default=None, alias="DRIFT_TICK_TOKEN")
     supabase_service_role_key: SecretStr | None = Field(default=None, alias="SUPABASE_SERVICE_ROLE_KEY")
     connect_timeout_s: int = Field(default=5, alias="DRIFTWORLD_CONNECT_TIMEOUT")
+    # Processes a tick of several batches runs in; 0 means one per CPU, 1 keeps the tick in-process.
+    tick_workers: int = Field(default=0, ge=0, alias="DRIFTWORLD_TICK_WORKERS")
 
     @cached_property
     def tick_token(self) -> SecretStr | None:

@@ -30,13 +30,13 @@ def inject_startup_mess(
     intensity: DriftIntensity,
     day_off: bool,
 ) -> None:
-    for scenario in SCENARIOS:
+    rolls = stream(world_seed, state.account.id, state.day, "scenario rolls").uniforms(0.0, 1.0, len(SCENARIOS))
+    for scenario, roll in zip(SCENARIOS, rolls, strict=True):  # one roll per scenario, drawn in one go
         if scenario.weekend_only and not is_weekend(state.day):
             continue
-        probability = intensity.probability(scenario)
-        draws = stream(world_seed, state.account.id, state.day, f"scenario:{scenario.name}")
-        if probability <= 0 or not draws.chance(probability):
+        if not roll < intensity.probability(scenario):
             continue
+        draws = stream(world_seed, state.account.id, state.day, f"scenario:{scenario.name}")
         before = {table: len(rows) for table, rows in changes.created.rows.items()}
         if not scenario.inject(ScenarioContext(state, changes, builder, draws, day_off)):
             continue

@@ -81,13 +81,14 @@ class DayChanges:
         self.history.setdefault(table, []).append(row)
 
     def assign_ids(self, world_seed: int) -> None:
-        """Ids of appended rows, events and ground truth come from the day's stream too."""
-        for table, rows in [*self.history.items(), ("resource_change_events", self.events)]:
-            ids = stream(world_seed, self.account.id, self.day, f"ids:{table}").uuids(len(rows))
-            for row, row_id in zip(rows, ids, strict=True):
+        """Ids of appended rows, events and ground truth come from the day's stream too (tables in name order)."""
+        batches = [rows for _, rows in sorted(self.history.items())] + [self.events]
+        count = sum(map(len, batches)) + len(self.created.waste)
+        ids = iter(stream(world_seed, self.account.id, self.day, "ids").uuids(count))
+        for rows in batches:
+            for row, row_id in zip(rows, ids, strict=False):
                 row["id"] = row_id
-        ids = stream(world_seed, self.account.id, self.day, "ids:waste").uuids(len(self.created.waste))
-        self.waste_rows = list(zip(ids, self.created.waste, strict=True))
+        self.waste_rows = [(next(ids), waste) for waste in self.created.waste]
 
     def rows_appended(self) -> dict[str, int]:
         return {table: len(rows) for table, rows in self.history.items()}

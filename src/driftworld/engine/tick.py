@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import queue
+import multiprocessing
+import multiprocessing.util
+import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 from driftworld.config import load_settings
 from driftworld.engine.account_day import Outcome, Simulator, Status, Target
 from driftworld.engine.clock import last_days, read_settings
+from driftworld.engine.state import WorldSettings
 from driftworld.model.factory import Account
 from driftworld.store.database import Database, resolve_database
 from driftworld.store.migrations import require_current
@@ -22,7 +25,6 @@ from driftworld.store.world_io import HISTORY_TABLES, Conn, adapt_connection
 
 MAX_DAYS = 366
 DEFAULT_BATCH = 50
-WORKERS = 2  # connections working at once: one batch is simulated in Python while another is written
 Progress = Callable[[int, int], None]
 
 
@@ -142,12 +144,13 @@ def tick(
     days = 1 if days is None and date is None else days
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise InvalidTickRequest(f"days must be between 1 and {MAX_DAYS}")
-    database = database or resolve_database(load_settings())
+    config = load_settings()
+    database = database or resolve_database(config)
     started = time.perf_counter()
     with ExitStack() as stack:
         conn = stack.enter_context(database.connect(autocommit=True))
         adapt_connection(conn)
-        require_current(conn, load_settings().migrations_dir)
+        require_current(conn, config.migrations_dir)
         accounts = active_accounts(conn, account_ids)
         clocks = last_days(conn, [a.id for a in accounts])
         steps = days or 0
@@ -161,28 +164,27 @@ def tick(
         now = dt.datetime.now(dt.UTC)
         results = {a.id: AccountResult(a.id, "skipped") for a in accounts}
         pending = list(accounts)
-        idle: queue.SimpleQueue[Simulator] = queue.SimpleQueue()
-        idle.put(Simulator(conn, settings, now))  # the first worker reuses this connection
+        target = Target(until=date)
+        local = Simulator(conn, settings, now)
+        pool: ProcessPoolExecutor | None = None
+        workers = min(config.tick_workers or os.cpu_count() or 1, -(-len(accounts) // batch_size))
+        if workers > 1:
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    workers, mp_context=_forkserver(), initializer=_start_worker, initargs=(database, settings, now)
+                )
+            )
 
-        def run(chunk: list[Account]) -> dict[uuid.UUID, Outcome]:
-            """One batch on a worker connection (opened on first use, kept for the call)."""
-            try:
-                simulator = idle.get_nowait()
-            except queue.Empty:
-                worker = stack.enter_context(database.connect(autocommit=True))
-                adapt_connection(worker)
-                simulator = Simulator(worker, settings, now)
-            try:
-                return simulator.run(chunk, Target(until=date))
-            finally:
-                idle.put(simulator)
+        def run_all(chunks: list[list[Account]]) -> Iterator[dict[uuid.UUID, Outcome]]:
+            if pool is None or len(chunks) == 1:
+                return (local.run(chunk, target) for chunk in chunks)
+            return pool.map(_run_in_worker, chunks, [target] * len(chunks))
 
-        pool = stack.enter_context(ThreadPoolExecutor(WORKERS, thread_name_prefix="driftworld-tick"))
         for step in range(steps):
             chunks = [pending[start : start + batch_size] for start in range(0, len(pending), batch_size)]
             by_id = {a.id: a for a in pending}
             pending = []
-            for outcomes in pool.map(run, chunks):
+            for outcomes in run_all(chunks):
                 for account_id, outcome in outcomes.items():
                     results[account_id].absorb(outcome)
                     if outcome.status == "simulated":
@@ -192,3 +194,35 @@ def tick(
             if not pending:
                 break
     return TickResult(list(results.values()), (time.perf_counter() - started) * 1000)
+
+
+# The day's rules are Python: threads would share one CPU, so a tick of several batches runs them in
+# worker processes, each on its own connection, one batch simulated while another is being written.
+_worker_setup: tuple[Database, WorldSettings, dt.datetime] | None = None
+_worker: Simulator | None = None
+
+
+def _forkserver() -> multiprocessing.context.BaseContext:
+    """Workers fork from a clean server process that has the engine imported: safe in a threaded
+    service (no fork of its threads' locks), and cheap after the first tick."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["driftworld.engine.account_day"])
+    return context
+
+
+def _start_worker(database: Database, settings: WorldSettings, now: dt.datetime) -> None:
+    global _worker_setup
+    _worker_setup = (database, settings, now)
+
+
+def _run_in_worker(chunk: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:
+    """Connects on first use, so that an unreachable database is reported as such, not as a broken pool."""
+    global _worker
+    if _worker is None:
+        assert _worker_setup is not None, "the pool's initializer runs first"
+        database, settings, now = _worker_setup
+        conn = database.connect(autocommit=True)
+        multiprocessing.util.Finalize(conn, conn.close, exitpriority=10)  # closed when the pool shuts down
+        adapt_connection(conn)
+        _worker = Simulator(conn, settings, now)
+    return _worker.run(chunk, target)

@@ -17,19 +17,19 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
         "select account_id, resource_table, resource_id, fields from driftworld.shadow_state "
         "where account_id = any(%s)",
         (ids,),
-    ):
+    ).fetchall():
         by_id[row["account_id"]].shadow[(row["resource_table"], row["resource_id"])] = row["fields"]
     for row in conn.execute(
         "select account_id, max(finished_at) as at from driftworld.tick_ledger where account_id = any(%s) "
         "group by account_id",
         (ids,),
-    ):
+    ).fetchall():
         by_id[row["account_id"]].observed_since = row["at"]
     for row in conn.execute(
         "select id, account_id, scenario, resource_table, resource_id from driftworld.waste_ledger "
         "where account_id = any(%s) and resolved_on is null order by id",
         (ids,),
-    ):
+    ).fetchall():
         by_id[row["account_id"]].open_waste.append(row)
     days = [s.day for s in states]
     for row in conn.execute(
@@ -37,9 +37,11 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
         "join resource_change_events e on e.account_id = a.account_id and e.change_source <> 'drift_engine' "
         "and e.virtual_date > a.day - 7",
         (ids, days),
-    ):
+    ).fetchall():
         by_id[row["account_id"]].changed_by_others.add(row["resource_id"])
-    for row in conn.execute("select id, freeze_optimizations_until from cloud_accounts where id = any(%s)", (ids,)):
+    for row in conn.execute(
+        "select id, freeze_optimizations_until from cloud_accounts where id = any(%s)", (ids,)
+    ).fetchall():
         by_id[row["id"]].account_frozen_until = row["freeze_optimizations_until"]
     since = [s.observed_since for s in states if s.observed_since is not None]
     if since:
@@ -49,7 +51,7 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
                 "select resource_type, resource_id, executed_at from action_audit_log "
                 "where executed_at >= %s and resource_id is not null",
                 (min(since),),
-            )
+            ).fetchall()
         ]
         for state in states:
             state.audit = audit

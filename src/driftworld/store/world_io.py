@@ -51,9 +51,10 @@ def adapt_connection(conn: Conn) -> None:
     set_json_dumps(_dumps, conn)
 
 
-def _group(rows: Iterable[Row], key: str = "account_id") -> dict[Any, list[Row]]:
+def _group(cursor: psycopg.Cursor[Row], key: str = "account_id") -> dict[Any, list[Row]]:
+    """A result's rows by account; fetchall() builds them in one call, far cheaper than iterating."""
     grouped: dict[Any, list[Row]] = defaultdict(list)
-    for row in rows:
+    for row in cursor.fetchall():
         grouped[row[key]].append(row)
     return grouped
 
