@@ -167,7 +167,7 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
         chunk = accounts[start : start + request.batch_size]
         with conn.transaction():  # a chunk of accounts is seeded whole or not at all
             estates = [_estate(settings.world_seed, a, first, end, settings.clock_mode, now) for a in chunk]
-            write_changes(conn, estates, simulator.types())
+            write_changes(conn, estates)
             simulator.seed_history(chunk, first, end, advance)
     return summarize(conn)
 

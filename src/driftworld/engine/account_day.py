@@ -21,7 +21,7 @@ from driftworld.model.clock import WorldClock
 from driftworld.model.factory import Account
 from driftworld.store.database import first_line
 from driftworld.store.shadow_io import attach_observations, write_observations
-from driftworld.store.world_io import LOADED_TABLES, Conn, column_types, copy_rows, load_states, write_changes
+from driftworld.store.world_io import Conn, copy_rows, load_states, write_changes
 
 Status = Literal["simulated", "skipped", "already_simulated", "busy", "failed"]
 ACCOUNT_LOCK_NAMESPACE = 0x6477  # "dw": first key of every per-account advisory lock
@@ -55,12 +55,6 @@ class Simulator:
         self.conn = conn
         self.settings = settings
         self.clock = WorldClock(settings.clock_mode, now, now.date())
-        self._types: dict[str, dict[str, str]] = {}
-
-    def types(self) -> dict[str, dict[str, str]]:
-        if not self._types:
-            self._types = column_types(self.conn, LOADED_TABLES)
-        return self._types
 
     def run(self, accounts: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:
         """Advance each account by one day; a failing batch is retried account by account."""
@@ -102,7 +96,7 @@ class Simulator:
                     due[account.id] = (account, last + dt.timedelta(days=1))
             if due:
                 batch = self._simulate(due, target)
-                write_changes(self.conn, batch, self.types())
+                write_changes(self.conn, batch)
                 write_observations(self.conn, batch)
                 elapsed = (time.perf_counter() - started) * 1000
                 self._record(batch, target, elapsed / len(batch))
@@ -147,7 +141,7 @@ class Simulator:
                     carry_forward(state, changes)
                 if progress:
                     progress(len(states))
-            write_changes(self.conn, batch, self.types())
+            write_changes(self.conn, batch)
             write_observations(self.conn, batch)
             self._record(batch, Target(until=end, source="seed"), (time.perf_counter() - started) * 1000 / len(batch))
 

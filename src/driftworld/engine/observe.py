@@ -8,6 +8,7 @@ otherwise. Each is scored (policy violations, false positives) and may resolve g
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
@@ -15,7 +16,7 @@ from driftworld.engine.state import AccountState, DayChanges, Key, Row
 from driftworld.model import workload as wl
 from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
 from driftworld.model.resolution import is_resolved
-from driftworld.store.world_io import RETIRED_STATE
+from driftworld.store.world_io import RETIRED_STATE, canonical_json
 
 AGENT_OWNED = (
     "optimization_policy",
@@ -76,6 +77,24 @@ def shadow_of(table: str, row: Row) -> dict[str, Any]:
     return fields
 
 
+def shadow_digest(fields: dict[str, Any]) -> int:
+    """A stable 64-bit fingerprint of a shadow (a signed bigint), equal exactly when the fields are."""
+    return int.from_bytes(hashlib.blake2b(canonical_json(fields), digest_size=8).digest(), "big", signed=True)
+
+
+def stale_shadows(state: AccountState) -> list[Key]:
+    """Shadows whose fields observe() needs: of rows gone, or of rows that no longer match them."""
+    stale: list[Key] = []
+    current: set[Key] = set()
+    for table in RESOURCE_TABLES:
+        for row in state.table(table):
+            key: Key = (table, row["id"])
+            current.add(key)
+            if key in state.shadow_digests and shadow_digest(shadow_of(table, row)) != state.shadow_digests[key]:
+                stale.append(key)
+    return stale + [key for key in state.shadow_digests if key not in current]
+
+
 def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> bool:
     kind = BY_TABLE[table]
     names = {table, kind.singular}
@@ -107,14 +126,14 @@ def _reduces(field: str, old: Any, new: Any) -> bool:
 
 def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
     """Record every change the engine did not make, score it, and resolve waste that went away."""
-    if not state.shadow:
+    if not state.shadow_digests:
         return  # first sight of this account (a fresh seed or another tool's world): nothing to compare
     waste_ids = {w["resource_id"] for w in state.open_waste}
     since = state.observed_since
     sources: dict[uuid.UUID, str] = {}
     for table in RESOURCE_TABLES:
         current = {row["id"]: row for row in state.table(table)}
-        for key in [k for k in state.shadow if k[0] == table and k[1] not in current]:
+        for key in [k for k in state.shadow_digests if k[0] == table and k[1] not in current]:
             gone = state.shadow[key]
             _external(
                 state,
@@ -131,15 +150,16 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
                 sources,
             )
         for row_id, row in current.items():
-            before = state.shadow.get((table, row_id))
-            if before is None:
+            if (table, row_id) not in state.shadow_digests:
                 _external(
                     state, changes, table, row, {}, "created", None, row.get("name"), at, since, waste_ids, sources
                 )
                 continue
+            before = state.shadow.get((table, row_id))
+            if before is None:
+                continue  # the digest matched: nobody changed the row
             now = shadow_of(table, row)
-            if now != before:
-                changes.shadow_writes[(table, row_id)] = now
+            changes.shadow_writes[(table, row_id)] = now  # rewritten with its digest even when equal in full
             for field in AGENT_OWNED:  # a field the shadow never recorded is adopted, not reported
                 if field in now and field in before and now[field] != before[field]:
                     _external(
@@ -232,10 +252,10 @@ def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
                 changes.shadow_writes.pop(key, None)
                 continue  # retired rows are not read again, so the engine forgets them
             seen.add(key)
-            if key in reconfigured or key not in state.shadow:
+            if key in reconfigured or key not in state.shadow_digests:
                 fields = shadow_of(table, row)
-                if state.shadow.get(key) != fields:
+                if state.shadow_digests.get(key) != shadow_digest(fields):
                     changes.shadow_writes[key] = fields
                 else:
                     changes.shadow_writes.pop(key, None)
-    changes.shadow_deletes = [key for key in state.shadow if key not in seen]
+    changes.shadow_deletes = [key for key in state.shadow_digests if key not in seen]

@@ -38,7 +38,9 @@ class AccountState:
     schedule_tags: dict[str, str]  # instance row id -> resource_tags 'schedule' value
     # (resource_type, metrics resource_id) -> 7-day column -> (sum, days with a value) over the six days before
     recent: dict[tuple[str, str], dict[str, tuple[float, int]]] = field(default_factory=dict)
-    # What step 1 (observe) compares with: filled by the store's shadow reader.
+    # What step 1 (observe) compares with, filled by the store's shadow reader: every shadow's digest
+    # (None for one stored without), and the fields of those that differ from the rows as loaded.
+    shadow_digests: dict[Key, int | None] = field(default_factory=dict)
     shadow: dict[Key, dict[str, Any]] = field(default_factory=dict)
     audit: list[tuple[str, str, dt.datetime]] = field(default_factory=list)  # (resource_type, resource_id, at)
     open_waste: list[Row] = field(default_factory=list)

@@ -152,9 +152,9 @@ def tick(
         adapt_connection(conn)
         require_current(conn, config.migrations_dir)
         accounts = active_accounts(conn, account_ids)
-        clocks = last_days(conn, [a.id for a in accounts])
         steps = days or 0
         if date is not None:
+            clocks = last_days(conn, [a.id for a in accounts])
             newest = max((d for d in clocks.values() if d), default=None)
             if newest is not None and (date - newest).days > MAX_DAYS:
                 raise InvalidTickRequest(f"date {date} is more than {MAX_DAYS} days past the newest clock {newest}")

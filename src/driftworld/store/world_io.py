@@ -51,30 +51,47 @@ def adapt_connection(conn: Conn) -> None:
     set_json_dumps(_dumps, conn)
 
 
-def _group(cursor: psycopg.Cursor[Row], key: str = "account_id") -> dict[Any, list[Row]]:
-    """A result's rows by account; fetchall() builds them in one call, far cheaper than iterating."""
+def _group(rows: list[Row], key: str = "account_id") -> dict[Any, list[Row]]:
     grouped: dict[Any, list[Row]] = defaultdict(list)
-    for row in cursor.fetchall():
+    for row in rows:
         grouped[row[key]].append(row)
     return grouped
+
+
+Query = str | sql.SQL | sql.Composed
+
+
+def fetch_all(conn: Conn, queries: Sequence[tuple[Query, Sequence[Any]]]) -> list[list[Row]]:
+    """Independent reads sent in one pipeline (one network flight, not a round trip each); fetchall()
+    builds each result's rows in one call, far cheaper than iterating."""
+    with conn.pipeline():
+        cursors = [conn.cursor().execute(query, params) for query, params in queries]
+    return [cursor.fetchall() for cursor in cursors]
 
 
 def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> list[AccountState]:
     """Every account's world, profiles and yesterday's storage, with one read per table."""
     ids = list(days)
-    by_table = {table: _group(conn.execute(_select_live_rows(table), (ids,))) for table in LOADED_TABLES}
-    profiles = _group(conn.execute("select * from driftworld.workload_profiles where account_id = any(%s)", (ids,)))
     pairs = ([str(a) for a in ids], [days[a][1] for a in ids])
-    s3 = _group(conn.execute(read_sql("s3_previous.sql"), pairs))
-    logs = _group(conn.execute(read_sql("log_previous.sql"), pairs))
-    recent = _group(conn.execute(_recent_metrics_sql(), (*pairs, list(ROLLED_TABLES))))
-    schedules = _group(
-        conn.execute(
-            "select account_id, resource_id, value from resource_tags "
-            "where account_id = any(%s) and resource_type = 'instance' and key = 'schedule'",
-            (ids,),
-        )
+    *tables, profiles, s3, logs, recent, schedules = map(
+        _group,
+        fetch_all(
+            conn,
+            [
+                *((_select_live_rows(table), (ids,)) for table in LOADED_TABLES),
+                ("select * from driftworld.workload_profiles where account_id = any(%s)", (ids,)),
+                (read_sql("s3_previous.sql"), pairs),
+                (read_sql("log_previous.sql"), pairs),
+                (_recent_metrics_sql(), (*pairs, list(ROLLED_TABLES))),
+                (
+                    "select account_id, resource_id, value from resource_tags "
+                    "where account_id = any(%s) and resource_type = 'instance' and key = 'schedule'",
+                    (ids,),
+                ),
+            ],
+        ),
     )
+    by_table = dict(zip(LOADED_TABLES, tables, strict=True))
     states = []
     for account_id in ids:
         account, day = days[account_id]
@@ -160,20 +177,6 @@ def copy_rows(conn: Conn, table: str, rows: Sequence[Row], schema: str = "public
             copy.write_row([_copy_value(row.get(column)) for column in columns])
 
 
-def column_types(conn: Conn, tables: Iterable[str]) -> dict[str, dict[str, str]]:
-    """Each public table's column types, in one round trip (the UPDATEs' recordsets declare them)."""
-    types: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in conn.execute(
-        "select c.relname as table, a.attname, format_type(a.atttypid, a.atttypmod) as type "
-        "from pg_attribute a join pg_class c on c.oid = a.attrelid "
-        "join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public' "
-        "where c.relname = any(%s) and a.attnum > 0 and not a.attisdropped",
-        (list(tables),),
-    ):
-        types[row["table"]][row["attname"]] = row["type"]
-    return dict(types)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
@@ -184,25 +187,27 @@ def _dumps(value: Any) -> bytes:
     return orjson.dumps(value, default=_json_default)
 
 
+def canonical_json(value: Any) -> bytes:
+    """JSON with sorted keys: equal values give equal bytes (for fingerprints)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_json_default)
+
+
 def to_json(value: Any) -> str:
     return _dumps(value).decode()
 
 
-def update_rows(conn: Conn, table: str, changes: dict[uuid.UUID, dict[str, Any]], types: dict[str, str]) -> None:
-    """One UPDATE per distinct set of changed columns, fed from a JSON recordset."""
+def update_rows(conn: Conn, table: str, changes: dict[uuid.UUID, dict[str, Any]]) -> None:
+    """One UPDATE per distinct set of changed columns, fed from a JSON recordset of the table's own row type."""
     by_columns: dict[tuple[str, ...], list[Row]] = defaultdict(list)
     for row_id, values in changes.items():
         if values:
             by_columns[tuple(sorted(values))].append({"id": row_id, **values})
     for columns, rows in by_columns.items():
         statement = sql.SQL(
-            "update {t} as t set {sets} from jsonb_to_recordset(%s::jsonb) as v({defs}) where t.id = v.id"
+            "update {t} as t set {sets} from jsonb_populate_recordset(null::{t}, %s::jsonb) as v where t.id = v.id"
         ).format(
             t=sql.Identifier(table),
             sets=sql.SQL(", ").join(sql.SQL("{c} = v.{c}").format(c=sql.Identifier(c)) for c in columns),
-            defs=sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in ("id", *columns)
-            ),
         )
         conn.execute(statement, (to_json(rows),))
 
@@ -225,7 +230,7 @@ def upsert_profiles(conn: Conn, account_of: dict[uuid.UUID, uuid.UUID], profiles
         conn.execute(read_sql("upsert_profiles.sql"), (to_json(rows),))
 
 
-def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str, str]]) -> None:
+def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
     """Write a batch of account-days (several days of an account at once, too): creations, deletions,
     updates, history, events, profiles. A row created and deleted within the batch is never written;
     a created row already carries its final values (the engine changes it in place)."""
@@ -250,16 +255,18 @@ def write_changes(conn: Conn, batch: list[DayChanges], types: dict[str, dict[str
             for row_id, values in changed.items():
                 if row_id not in born:
                     updates[table].setdefault(row_id, {}).update(values)
-    for table, all_ids in deletes.items():
-        ids = [i for i in all_ids if i not in transient]
-        if not ids:
-            continue
-        conn.execute(sql.SQL("delete from {} where id = any(%s)").format(sql.Identifier(table)), (ids,))
-        conn.execute(  # a deleted row's hidden profile goes with it (rotated snapshots would pile up)
-            "delete from driftworld.workload_profiles where resource_table = %s and resource_id = any(%s)", (table, ids)
-        )
-    for table, table_updates in updates.items():
-        update_rows(conn, table, table_updates, types[table])
+    with conn.pipeline():  # sent together: one network flight (COPY cannot join a pipeline)
+        for table, all_ids in deletes.items():
+            ids = [i for i in all_ids if i not in transient]
+            if not ids:
+                continue
+            conn.execute(sql.SQL("delete from {} where id = any(%s)").format(sql.Identifier(table)), (ids,))
+            conn.execute(  # a deleted row's hidden profile goes with it (rotated snapshots would pile up)
+                "delete from driftworld.workload_profiles where resource_table = %s and resource_id = any(%s)",
+                (table, ids),
+            )
+        for table, table_updates in updates.items():
+            update_rows(conn, table, table_updates)
     for table in HISTORY_TABLES:
         copy_rows(conn, table, [row for changes in batch for row in changes.history.get(table, [])])
     copy_rows(conn, "resource_change_events", [e for changes in batch for e in changes.events])
