@@ -44,14 +44,15 @@ class Day:
         """Each row's numbers today, drawn inside its profile's ranges."""
         if not rows:
             return []
-        uniforms = self.draws(f"observe:{table}").uniforms(0.0, 1.0, len(rows) * 4).reshape(len(rows), 4)
+        # Python floats from here on: numpy scalars are slow to round, sum and serialise one by one.
+        uniforms = self.draws(f"observe:{table}").uniforms(0.0, 1.0, len(rows) * 4).reshape(len(rows), 4).tolist()
         observed = []
         for row, u in zip(rows, uniforms, strict=True):
             profile = self.state.profiles.get((table, row["id"]))
             label = profile.profile if profile else wl.healthy_profile(row.get("env", "dev"))
             rest = wl.is_rest_day_for(row.get("env", "dev"), label, self.day_off)
             ranges = wl.ranges_for(table, label, rest, profile.born_on if profile else None, self.state.day)
-            observed.append({k: lo + (hi - lo) * float(x) for (k, (lo, hi)), x in zip(ranges.items(), u, strict=False)})
+            observed.append({k: lo + (hi - lo) * x for (k, (lo, hi)), x in zip(ranges.items(), u, strict=False)})
         return observed
 
     def metric(self, table: str, row: Row, cost: float, payload: dict[str, Any]) -> None:
@@ -118,10 +119,11 @@ def instances(day: Day) -> None:
         [wl.is_rest_day_for(r["env"], p.profile, day.day_off) for r, p in zip(running, profiles, strict=True)]
     )
     cost = instance_cost.reported_cost(walk, rest, prod & day.month_end, draws[1])
-    split = day.draws("network:instances").uniforms(0.3, 0.6, len(running))
-    peak = day.draws("peak:instances").uniforms(1.2, 1.8, len(running))
+    split = day.draws("network:instances").uniforms(0.3, 0.6, len(running)).tolist()
+    peak = day.draws("peak:instances").uniforms(1.2, 1.8, len(running)).tolist()
+    walks, costs = walk.tolist(), cost.tolist()
     for i, (row, obs, profile) in enumerate(zip(running, observed, profiles, strict=True)):
-        profile.walk_value = round(float(walk[i]), 6)
+        profile.walk_value = round(walks[i], 6)
         day.changes.profile_updates[("instances", row["id"])] = profile
         network = obs["network_mb"]
         payload = {
@@ -133,7 +135,7 @@ def instances(day: Day) -> None:
             "instance_type": row["instance_type"],
             "env": row["env"],
         }
-        day.metric("instances", row, float(cost[i]), payload)
+        day.metric("instances", row, costs[i], payload)
         values: dict[str, Any] = {"current_cpu": payload["cpu_avg"], "current_memory": payload["memory_avg"]}
         if obs["cpu_avg"] > BUSY_CPU:
             values["last_active_at"] = day.clock.at(day.state.day, 43_200)
@@ -324,7 +326,7 @@ def buckets(day: Day) -> None:
     rows = day.state.table("s3_buckets")
     if not rows:
         return
-    u = day.draws("s3").uniforms(0.0, 1.0, 2 * len(rows)).reshape(2, len(rows))
+    growth_draws, request_draws = day.draws("s3").uniforms(0.0, 1.0, 2 * len(rows)).reshape(2, len(rows)).tolist()
     account = day.state.account
     for i, bucket in enumerate(rows):
         profile = day.state.profiles[("s3_buckets", bucket["id"])]
@@ -337,12 +339,12 @@ def buckets(day: Day) -> None:
             tiers = s3_storage.next_tiers(
                 s3_storage.Tiers(*previous),
                 float(profile.params.get("ceiling_gb", start * s3_storage.CEILING_MULTIPLE[1])),
-                _growth(bucket["env"], float(u[0, i])),
+                _growth(bucket["env"], growth_draws[i]),
                 moves,
             )
         tiers = s3_storage.rounded(tiers)
         low, high = s3_storage.REQUESTS_PER_DAY
-        requests = int(low + (high - low) * float(u[1, i]))
+        requests = int(low + (high - low) * request_draws[i])
         day.changes.append(
             "s3_bucket_usage_daily",
             {
@@ -364,13 +366,13 @@ def log_groups(day: Day) -> None:
     rows = day.state.table("log_groups")
     if not rows:
         return
-    u = day.draws("logs").uniforms(0.0, 1.0, len(rows))
+    u = day.draws("logs").uniforms(0.0, 1.0, len(rows)).tolist()
     account = day.state.account
     for i, group in enumerate(rows):
         prod = group["env"] == "prod"
         low, high = log_storage.PROD_INGEST_GB if prod else log_storage.NONPROD_INGEST_GB
         quiet = day.weekend if prod else day.day_off
-        ingest = (low + (high - low) * float(u[i])) * (1 - log_storage.WEEKEND_REDUCTION if quiet else 1.0)
+        ingest = (low + (high - low) * u[i]) * (1 - log_storage.WEEKEND_REDUCTION if quiet else 1.0)
         ingest = round(ingest, 4)
         profile = day.state.profiles.get(("log_groups", group["id"]))
         start = float(profile.params.get("start_stored_gb", 0.0)) if profile else 0.0

@@ -16,10 +16,13 @@ Partial = tuple[float, int]  # (sum over the days that have a value, number of s
 
 def day_value(day: Observations, keys: tuple[str, ...]) -> float | None:
     """One day's value of a rolled column; None when the day lacks it (a stopped database's day)."""
-    values = [day.get(k) for k in keys]
-    if any(v is None for v in values):
-        return None
-    return float(sum(v for v in values if v is not None))
+    total = 0.0
+    for key in keys:
+        value = day.get(key)
+        if value is None:
+            return None
+        total += value
+    return total
 
 
 def roll(columns: Mapping[str, Roll], previous: Mapping[str, Partial], today: Observations) -> dict[str, float | int]:
