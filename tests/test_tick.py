@@ -375,10 +375,15 @@ def test_a_weekend_discount_is_never_carried_into_monday(seeded_db: Database) ->
 # -- determinism and ownership ------------------------------------------------------------------
 
 
-def test_two_worlds_ticked_alike_are_identical(cluster: LocalCluster, seeded_template: str) -> None:
-    """Same seed, same ticks (one in a single call, one day by day, account by account): same rows, byte for byte."""
+def test_two_worlds_ticked_alike_are_identical(
+    cluster: LocalCluster, seeded_template: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same seed, same ticks (one in a single call in-process, one day by day, account by account in two
+    worker processes): same rows, byte for byte."""
     left, right = clone(cluster, seeded_template), clone(cluster, seeded_template)
+    monkeypatch.setenv("DRIFTWORLD_TICK_WORKERS", "1")
     assert driftworld.tick(left, days=5).ok
+    monkeypatch.setenv("DRIFTWORLD_TICK_WORKERS", "2")
     for _ in range(5):
         assert driftworld.tick(right, days=1, batch_size=1).ok
     ours, theirs = world_digest(left), world_digest(right)

@@ -138,7 +138,10 @@ def tick(
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
 ) -> TickResult:
-    """Simulate the next `days` virtual days (default 1), or every day up to `date`, of each active account."""
+    """Simulate the next `days` virtual days (default 1), or every day up to `date`, of each active account.
+
+    More than one batch of accounts runs in worker processes (`DRIFTWORLD_TICK_WORKERS`); they import
+    the caller's main module, so a calling script keeps its top-level work under a `__main__` guard."""
     if days is not None and date is not None:
         raise InvalidTickRequest("give either days or date, not both")
     days = 1 if days is None and date is None else days
@@ -169,11 +172,10 @@ def tick(
         pool: ProcessPoolExecutor | None = None
         workers = min(config.tick_workers or os.cpu_count() or 1, -(-len(accounts) // batch_size))
         if workers > 1:
-            pool = stack.enter_context(
-                ProcessPoolExecutor(
-                    workers, mp_context=_forkserver(), initializer=_start_worker, initargs=(database, settings, now)
-                )
+            pool = ProcessPoolExecutor(
+                workers, mp_context=_forkserver(), initializer=_start_worker, initargs=(database, settings, now)
             )
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # after an error, no batch starts
 
         def run_all(chunks: list[list[Account]]) -> Iterator[dict[uuid.UUID, Outcome]]:
             if pool is None or len(chunks) == 1:
