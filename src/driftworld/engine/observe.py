@@ -218,7 +218,8 @@ def _external(
 
 
 def resolve_waste(state: AccountState, changes: DayChanges, sources: dict[uuid.UUID, str]) -> None:
-    rows = {(table, row["id"]): row for table in (*RESOURCE_TABLES, "commitments") for row in state.table(table)}
+    tables = {waste["resource_table"] for waste in state.open_waste}
+    rows = {(table, row["id"]): row for table in tables for row in state.table(table)}
     for waste in state.open_waste:
         row = rows.get((waste["resource_table"], waste["resource_id"]))
         if waste["scenario"] != "underused_commitment" and is_resolved(waste["scenario"], row):

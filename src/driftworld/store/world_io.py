@@ -78,7 +78,7 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
         fetch_all(
             conn,
             [
-                *((_select_live_rows(table), (ids,)) for table in LOADED_TABLES),
+                *(_live_rows(table, ids) for table in LOADED_TABLES),
                 ("select * from driftworld.workload_profiles where account_id = any(%s)", (ids,)),
                 (read_sql("s3_previous.sql"), pairs),
                 (read_sql("log_previous.sql"), pairs),
@@ -110,16 +110,20 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
     return states
 
 
-def _select_live_rows(table: str) -> sql.Composed:
-    """A table's rows for the batch; retired rows (terminated, deleted) only until the engine has seen them so."""
-    query = sql.SQL("select * from {t} where account_id = any(%s)").format(t=sql.Identifier(table))
+def _live_rows(table: str, ids: list[uuid.UUID]) -> tuple[sql.Composed, tuple[list[uuid.UUID], ...]]:
+    """A table's rows for the batch; retired rows (terminated, deleted) only until the engine has seen
+    them so, found from the shadows' side so that years of retired rows are never read again."""
+    live = sql.SQL("select * from {t} where account_id = any(%s)").format(t=sql.Identifier(table))
     retired = RETIRED_STATE.get(table)
-    if retired is not None:
-        query += sql.SQL(
-            " and (state <> {r} or exists (select 1 from driftworld.shadow_state s where s.resource_table = {n} "
-            "and s.resource_id = {t}.id and s.fields->>'state' is distinct from {r}))"
-        ).format(r=sql.Literal(retired), n=sql.Literal(table), t=sql.Identifier(table))
-    return query + sql.SQL(" order by id")
+    if retired is None:
+        return live + sql.SQL(" order by id"), (ids,)
+    query = sql.SQL(
+        "{live} and state <> {r} union all "
+        "select t.* from driftworld.shadow_state s join {t} t on t.id = s.resource_id "
+        "where s.account_id = any(%s) and s.resource_table = {n} and t.state = {r} "
+        "and s.fields->>'state' is distinct from {r} order by id"
+    ).format(live=live, r=sql.Literal(retired), n=sql.Literal(table), t=sql.Identifier(table))
+    return query, (ids, ids)
 
 
 def _recent_metrics_sql() -> sql.Composed:

@@ -1,0 +1,5 @@
+-- Terminated instances and deleted volumes stay in their tables for agents' history, and pile up
+-- over virtual years. These partial indexes let a reader of an account's live resources (the
+-- drift-tick every day, and agents) skip them instead of reading them all back.
+create index if not exists idx_instances_account_live on public.instances (account_id) where state <> 'terminated';
+create index if not exists idx_volumes_account_live on public.volumes (account_id) where state <> 'deleted';
