@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from driftworld.model import catalogue
 from driftworld.model.calendar import is_day_off, is_month_end, is_weekend, us_federal_holidays
-from driftworld.model.rules import commitments, data_transfer, instance_cost, log_storage, s3_storage
+from driftworld.model.kinds import Roll
+from driftworld.model.rules import commitments, data_transfer, instance_cost, log_storage, s3_storage, seven_day
 from driftworld.model.streams import stream
 
 TEN_YEARS = 3_650
@@ -517,3 +518,39 @@ def test_month_end_is_the_last_two_days() -> None:
     assert is_month_end(dt.date(2026, 12, 30)) and is_month_end(dt.date(2026, 12, 31))
     assert not is_month_end(dt.date(2026, 12, 29))
     assert sum(is_month_end(dt.date(2026, 1, 1) + dt.timedelta(days=i)) for i in range(365)) == 24
+
+
+# -- 7-day columns -----------------------------------------------------------------------------
+
+DAILY = st.one_of(st.none(), st.floats(min_value=0.0, max_value=10_000.0))
+
+
+@settings(max_examples=200)
+@given(
+    values=st.lists(DAILY, min_size=1, max_size=40),
+    rolled_on=st.lists(st.booleans(), min_size=40, max_size=40),
+    total=st.booleans(),
+)
+def test_seven_day_window_equals_the_last_seven_days(
+    values: list[float | None], rolled_on: list[bool], total: bool
+) -> None:
+    """Rolled day by day, with days it was not rolled (a stopped resource) and days without a value,
+    the kept window gives exactly the mean (or sum) of the values of the last seven days."""
+    columns = {"c": Roll(keys=("x",), total=total)}
+    window: seven_day.Window | None = None
+    seen: dict[dt.date, float] = {}
+    for offset, value in enumerate(values):
+        day = START + dt.timedelta(days=offset)
+        if not rolled_on[offset]:
+            continue  # nothing observed that day, nothing rolled
+        if value is not None:
+            seen[day] = value
+        rolled, window = seven_day.roll(columns, window, day, {} if value is None else {"x": value})
+        week = [v for d, v in seen.items() if day - dt.timedelta(days=6) <= d <= day]
+        if not week:
+            assert rolled == {}
+        elif total:
+            assert rolled["c"] == round(sum(week))
+        else:
+            assert rolled["c"] == pytest.approx(round(sum(week) / len(week), 2), abs=0.0051)
+        assert len(window["c"]) == seven_day.WINDOW_DAYS and window["through"] == day.isoformat()

@@ -166,6 +166,37 @@ def test_one_tick_appends_one_row_per_costing_resource(seeded_db: Database) -> N
     assert {t: after[t] - before[t] for t in HISTORY} == result.rows_appended
 
 
+SEVEN_DAY_MEANS = (
+    "select i.instance_id, i.avg_cpu_7d, avg((m.metric_payload->>'cpu_avg')::numeric) as mean "
+    "from instances i join metrics_daily m on m.account_id = i.account_id and m.resource_type = 'instances' "
+    "and m.resource_id = i.instance_id and m.date between %s::date - 6 and %s where i.state = 'running' "
+    "group by i.instance_id, i.avg_cpu_7d"
+)
+
+
+def assert_seven_day_means(db: Database, day: dt.date) -> None:
+    week = rows(db, SEVEN_DAY_MEANS, (day, day))
+    assert week
+    for w in week:
+        assert float(w["avg_cpu_7d"]) == pytest.approx(float(w["mean"]), abs=0.006), w["instance_id"]
+
+
+def test_seven_day_columns_follow_history_through_stops_and_without_kept_windows(seeded_db: Database) -> None:
+    """The window kept with each profile rolls over days a resource was stopped, and a profile without
+    one (an older world, another tool's) is read back from metrics_daily: both give the history's mean."""
+    driftworld.tick(seeded_db)
+    target = one(seeded_db, "select id from instances where state = 'running' and env <> 'prod' limit 1")
+    execute(seeded_db, "update instances set state = 'stopped' where id = %s", (target,))
+    driftworld.tick(seeded_db, days=2)
+    execute(seeded_db, "update instances set state = 'running' where id = %s", (target,))
+    driftworld.tick(seeded_db)
+    assert_seven_day_means(seeded_db, DAY1 + dt.timedelta(days=3))
+    execute(seeded_db, "update driftworld.workload_profiles set recent = null")
+    driftworld.tick(seeded_db)
+    assert_seven_day_means(seeded_db, DAY1 + dt.timedelta(days=4))
+    assert one(seeded_db, "select count(*) from driftworld.workload_profiles where recent is not null") > 0
+
+
 def test_one_tick_updates_live_values_and_seven_day_columns(seeded_db: Database) -> None:
     driftworld.tick(seeded_db)
     instances = rows(

@@ -9,11 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from driftworld.engine.state import AccountState, DayChanges
-from driftworld.model.kinds import BY_TABLE
 from driftworld.model.rules.log_storage import effective_retention
-from driftworld.model.rules.seven_day import day_value
 
-ROLL_WINDOW_DAYS = 6  # the days before today that a 7-day column reads
 KEPT_INGEST_DAYS = 3660  # the longest retention whose window the in-memory path can rebuild
 
 
@@ -36,16 +33,4 @@ def carry_forward(state: AccountState, changes: DayChanges) -> None:
             0.0 if retention is None else sum(gb for d, gb in ingests if d > following - dt.timedelta(days=retention))
         )
         state.log_previous[row["log_group_id"]] = (float(row["stored_gb"]), window)
-    for row in changes.history.get("metrics_daily", []):
-        rolled = BY_TABLE[row["resource_type"]].rolled
-        if rolled:
-            values = {column: day_value(row["metric_payload"], spec.keys) for column, spec in rolled.items()}
-            state.recent_days.setdefault((row["resource_type"], row["resource_id"]), []).append((day, values))
-    oldest = following - dt.timedelta(days=ROLL_WINDOW_DAYS)
-    for key, entries in state.recent_days.items():
-        entries[:] = [(d, values) for d, values in entries if d >= oldest]
-        state.recent[key] = {
-            column: (sum(v[column] or 0.0 for _, v in entries), sum(v[column] is not None for _, v in entries))
-            for column in BY_TABLE[key[0]].rolled
-        }
     state.day = following

@@ -76,7 +76,10 @@ class Day:
         kind = BY_TABLE[table]
         if kind.rolled:
             key = (table, metrics_id(kind, row))
-            values.update(roll(kind.rolled, self.state.recent.get(key, {}), self.today.get(key, {})))
+            profile = self.state.profiles[(table, row["id"])]
+            rolled, profile.recent = roll(kind.rolled, profile.recent, self.state.day, self.today.get(key, {}))
+            values.update(rolled)
+            self.changes.profile_updates[(table, row["id"])] = profile
         self.changes.update(table, row, **values)
 
 

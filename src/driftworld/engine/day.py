@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from driftworld.engine.control_plane import reconcile
 from driftworld.engine.daily import Day, simulate_usage
 from driftworld.engine.mess import inject_startup_mess
@@ -12,6 +14,7 @@ from driftworld.model.calendar import is_day_off
 from driftworld.model.clock import WorldClock
 from driftworld.model.factory import Builder, Profile
 from driftworld.model.intensity import DriftIntensity
+from driftworld.model.kinds import ROLLED_KINDS, metrics_id
 from driftworld.model.rules.pricing import price_key
 from driftworld.model.streams import stream
 
@@ -32,6 +35,17 @@ def adopt_unprofiled(state: AccountState, changes: DayChanges) -> None:
             changes.created.profiles.append(profile)
 
 
+def adopt_history_windows(state: AccountState, changes: DayChanges) -> None:
+    """A profile without a 7-day window takes the one read back from history (empty if none), once."""
+    for kind in ROLLED_KINDS:
+        for row in state.table(kind.table):
+            profile = state.profiles[(kind.table, row["id"])]
+            if profile.recent is None:
+                window = state.recent.get((kind.table, metrics_id(kind, row)))
+                profile.recent = window or {"through": (state.day - dt.timedelta(days=1)).isoformat()}
+                changes.profile_updates[(kind.table, row["id"])] = profile
+
+
 def simulate_account_day(
     state: AccountState, settings: WorldSettings, clock: WorldClock, seeding: bool = False
 ) -> DayChanges:
@@ -47,6 +61,7 @@ def simulate_account_day(
     if not seeding:
         observe(state, changes, clock.at(state.day, 0))
     adopt_unprofiled(state, changes)
+    adopt_history_windows(state, changes)
     reconcile(state, changes, builder, settings.seasonality)
     if not seeding:
         inject_startup_mess(

@@ -13,6 +13,7 @@ from typing import Any
 
 from driftworld.model.factory import Account, Created, Profile, Waste
 from driftworld.model.kinds import BY_TABLE
+from driftworld.model.rules.seven_day import Window
 from driftworld.model.streams import stream
 
 Row = dict[str, Any]
@@ -36,8 +37,8 @@ class AccountState:
     s3_previous: dict[uuid.UUID, tuple[float, float, float]]  # last day's (standard, ia, glacier) GB
     log_previous: dict[uuid.UUID, tuple[float, float]]  # last day's stored GB, ingest of the window before today
     schedule_tags: dict[str, str]  # instance row id -> resource_tags 'schedule' value
-    # (resource_type, metrics resource_id) -> 7-day column -> (sum, days with a value) over the six days before
-    recent: dict[tuple[str, str], dict[str, tuple[float, int]]] = field(default_factory=dict)
+    # (resource_type, metrics resource_id) -> 7-day window read from history, where the profile keeps none
+    recent: dict[tuple[str, str], Window] = field(default_factory=dict)
     # What step 1 (observe) compares with, filled by the store's shadow reader: every shadow's digest
     # (None for one stored without), and the fields of those that differ from the rows as loaded.
     shadow_digests: dict[Key, int | None] = field(default_factory=dict)
@@ -49,7 +50,6 @@ class AccountState:
     changed_by_others: set[str] = field(default_factory=set)  # row ids agents or people changed in 7 days
     # Only for days simulated back to back in memory (engine/carry.py): what the database would hold.
     log_ingest: dict[uuid.UUID, list[tuple[dt.date, float]]] = field(default_factory=dict)
-    recent_days: dict[tuple[str, str], list[tuple[dt.date, dict[str, float | None]]]] = field(default_factory=dict)
 
     def table(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])

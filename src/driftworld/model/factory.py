@@ -60,6 +60,7 @@ class Profile:
     walk_value: float | None = None
     walk_anchor: float | None = None
     born_on: dt.date | None = None
+    recent: dict[str, Any] | None = None  # the 7-day window (model/rules/seven_day.py)
 
 
 @dataclass(frozen=True)

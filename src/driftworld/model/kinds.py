@@ -100,6 +100,7 @@ def default_policy(table: str, env: str | None) -> tuple[str, bool]:
 
 BY_TABLE: dict[str, Kind] = {kind.table: kind for kind in KINDS}
 RESOURCE_TABLES: tuple[str, ...] = tuple(kind.table for kind in KINDS)
+ROLLED_KINDS: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.rolled)
 
 
 def metrics_id(kind: Kind, row: dict[str, object]) -> str:

@@ -22,13 +22,13 @@ from psycopg.types.numeric import FloatLoader
 
 from driftworld.engine.state import AccountState, DayChanges, Row
 from driftworld.model.factory import Account, Profile
-from driftworld.model.kinds import BY_TABLE, KINDS, RESOURCE_TABLES
+from driftworld.model.kinds import BY_TABLE, KINDS, RESOURCE_TABLES, ROLLED_KINDS, metrics_id
+from driftworld.model.rules.seven_day import WINDOW_DAYS
 
 Conn = psycopg.Connection[dict[str, Any]]
 SQL_DIR = Path(__file__).parent / "sql"
 LOADED_TABLES = (*RESOURCE_TABLES, "commitments")
 RETIRED_STATE = {"instances": "terminated", "volumes": "deleted"}  # gone for good, never costing again
-ROLLED_TABLES = tuple(kind.table for kind in KINDS if kind.rolled)
 ROLLED_COLUMNS = {column: spec for kind in KINDS for column, spec in kind.rolled.items()}  # same name, same rule
 HISTORY_TABLES = (
     "metrics_daily",
@@ -73,7 +73,7 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
     """Every account's world, profiles and yesterday's storage, with one read per table."""
     ids = list(days)
     pairs = ([str(a) for a in ids], [days[a][1] for a in ids])
-    *tables, profiles, s3, logs, recent, schedules = map(
+    *tables, profiles, s3, logs, schedules = map(
         _group,
         fetch_all(
             conn,
@@ -82,7 +82,6 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
                 ("select * from driftworld.workload_profiles where account_id = any(%s)", (ids,)),
                 (read_sql("s3_previous.sql"), pairs),
                 (read_sql("log_previous.sql"), pairs),
-                (_recent_metrics_sql(), (*pairs, list(ROLLED_TABLES))),
                 (
                     "select account_id, resource_id, value from resource_tags "
                     "where account_id = any(%s) and resource_type = 'instance' and key = 'schedule'",
@@ -103,10 +102,10 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
                 profiles={(p["resource_table"], p["resource_id"]): _profile(p) for p in profiles.get(account_id, [])},
                 s3_previous={r["bucket_id"]: (r["standard"], r["ia"], r["glacier"]) for r in s3.get(account_id, [])},
                 log_previous={r["log_group_id"]: (r["stored_gb"], r["window_gb"]) for r in logs.get(account_id, [])},
-                recent=_by_resource(recent.get(account_id, [])),
                 schedule_tags={r["resource_id"]: r["value"] for r in schedules.get(account_id, [])},
             )
         )
+    _attach_history_windows(conn, states)
     return states
 
 
@@ -119,35 +118,51 @@ def _live_rows(table: str, ids: list[uuid.UUID]) -> tuple[sql.Composed, tuple[li
         return live + sql.SQL(" order by id"), (ids,)
     query = sql.SQL(
         "{live} and state <> {r} union all "
-        "select t.* from driftworld.shadow_state s join {t} t on t.id = s.resource_id "
-        "where s.account_id = any(%s) and s.resource_table = {n} and t.state = {r} "
-        "and s.fields->>'state' is distinct from {r} order by id"
+        "select t.* from driftworld.shadow_state s cross join lateral "  # offset 0: by primary key, shadow by shadow
+        "(select * from {t} where id = s.resource_id and state = {r} offset 0) as t "
+        "where s.account_id = any(%s) and s.resource_table = {n} and s.fields->>'state' is distinct from {r} "
+        "order by id"
     ).format(live=live, r=sql.Literal(retired), n=sql.Literal(table), t=sql.Identifier(table))
     return query, (ids, ids)
 
 
-def _recent_metrics_sql() -> sql.Composed:
-    aggregates = []
-    for column, spec in ROLLED_COLUMNS.items():
-        value = sql.SQL(" + ").join(
-            sql.SQL("(m.metric_payload->>{})::float8").format(sql.Literal(k)) for k in spec.keys
-        )
-        aggregates.append(
-            sql.SQL("sum({v}) as {s}, count({v}) as {n}").format(
-                v=value, s=sql.Identifier(f"{column}_sum"), n=sql.Identifier(f"{column}_n")
-            )
-        )
-    return sql.SQL(read_sql("recent_metrics.sql")).format(aggregates=sql.SQL(", ").join(aggregates))
-
-
-def _by_resource(rows: list[Row]) -> dict[tuple[str, str], dict[str, tuple[float, int]]]:
-    return {
-        (row["resource_type"], row["resource_id"]): {
-            column: (row[f"{column}_sum"] or 0.0, row[f"{column}_n"])
-            for column in BY_TABLE[row["resource_type"]].rolled
+def _attach_history_windows(conn: Conn, states: list[AccountState]) -> None:
+    """7-day windows read back from metrics_daily, for the resources whose profile keeps none (a world
+    seeded by another tool, a profile from before windows were kept); most days there are none."""
+    wanted = [
+        (state, kind.table, metrics_id(kind, row))
+        for state in states
+        for kind in ROLLED_KINDS
+        for row in state.table(kind.table)
+        if (profile := state.profiles.get((kind.table, row["id"]))) is None or profile.recent is None
+    ]
+    if not wanted:
+        return
+    accounts = {state.account.id: state for state, _, _ in wanted}
+    values = sql.SQL(", ").join(
+        sql.SQL(" + ").join(sql.SQL("(m.metric_payload->>{})::float8").format(sql.Literal(k)) for k in spec.keys)
+        + sql.SQL(" as {}").format(sql.Identifier(column))
+        for column, spec in ROLLED_COLUMNS.items()
+    )
+    rows = conn.execute(
+        sql.SQL(read_sql("recent_metrics.sql")).format(values=values),
+        (
+            list(accounts),
+            [state.day for state in accounts.values()],
+            sorted({table for _, table, _ in wanted}),
+            sorted({resource_id for _, _, resource_id in wanted}),
+        ),
+    ).fetchall()
+    days: dict[tuple[uuid.UUID, str, str], dict[dt.date, Row]] = defaultdict(dict)
+    for row in rows:
+        days[(row["account_id"], row["resource_type"], row["resource_id"])][row["date"]] = row
+    for state, table, resource_id in wanted:
+        found = days.get((state.account.id, table, resource_id), {})
+        before = [found.get(state.day - dt.timedelta(days=n)) for n in range(WINDOW_DAYS, 0, -1)]
+        state.recent[(table, resource_id)] = {
+            "through": (state.day - dt.timedelta(days=1)).isoformat(),
+            **{column: [day and day[column] for day in before] for column in BY_TABLE[table].rolled},
         }
-        for row in rows
-    }
 
 
 def _profile(row: Row) -> Profile:
@@ -159,6 +174,7 @@ def _profile(row: Row) -> Profile:
         row["walk_value"],
         row["walk_anchor"],
         row["born_on"],
+        row["recent"],
     )
 
 
@@ -227,6 +243,7 @@ def upsert_profiles(conn: Conn, account_of: dict[uuid.UUID, uuid.UUID], profiles
             "walk_value": p.walk_value,
             "walk_anchor": p.walk_anchor,
             "born_on": p.born_on,
+            "recent": p.recent,
         }
         for p in profiles
     ]

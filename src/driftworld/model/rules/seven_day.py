@@ -1,17 +1,21 @@
 """Rolling 7-day columns: the mean (or sum) of each day's observations over the last seven virtual days.
 
-The six previous days arrive pre-summed (a sum and a count of days with a value, per column) so
-that only today's observation is added here.
+Each resource carries a window of its last six days' values per rolled column (kept with its hidden
+profile, so that a tick need not re-read a week of history); today's observation completes the week.
+A day the resource had no observation (stopped, not yet created) holds None and does not count.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 from driftworld.model.kinds import Roll
 
 Observations = Mapping[str, float | int | None]
-Partial = tuple[float, int]  # (sum over the days that have a value, number of such days)
+WINDOW_DAYS = 6  # the days before today that a 7-day column reads
+Window = dict[str, Any]  # {"through": ISO date, column: [value or None] * WINDOW_DAYS, oldest first}
 
 
 def day_value(day: Observations, keys: tuple[str, ...]) -> float | None:
@@ -25,14 +29,31 @@ def day_value(day: Observations, keys: tuple[str, ...]) -> float | None:
     return total
 
 
-def roll(columns: Mapping[str, Roll], previous: Mapping[str, Partial], today: Observations) -> dict[str, float | int]:
-    """7-day values from the previous six days' partial sums (keyed by column) and today's observations."""
+def _values_before(window: Window | None, column: str, day: dt.date) -> list[float | None]:
+    """The column's values on the WINDOW_DAYS days before `day`, oldest first (None where unknown)."""
+    if not window:
+        return [None] * WINDOW_DAYS
+    through = dt.date.fromisoformat(window["through"])
+    lag = (day - dt.timedelta(days=1) - through).days  # days the window has not seen since it was kept
+    if lag < 0:
+        return [None] * WINDOW_DAYS  # kept after `day`: it says nothing about the days before it
+    unknown: list[float | None] = [None] * WINDOW_DAYS
+    stored: list[float | None] = unknown + list(window.get(column) or [])
+    return (stored + unknown[:lag])[-WINDOW_DAYS:]
+
+
+def roll(
+    columns: Mapping[str, Roll], window: Window | None, day: dt.date, today: Observations
+) -> tuple[dict[str, float | int], Window]:
+    """The 7-day values on `day` from the window of the days before and today's observations, and the
+    window to keep for the next day."""
     rolled: dict[str, float | int] = {}
+    kept: Window = {"through": day.isoformat()}
     for column, spec in columns.items():
-        total, days = previous.get(column, (0.0, 0))
-        value = day_value(today, spec.keys)
-        if value is not None:
-            total, days = total + value, days + 1
-        if days:
-            rolled[column] = round(total) if spec.total else round(total / days, 2)
-    return rolled
+        week = [*_values_before(window, column, day), day_value(today, spec.keys)]
+        values = [v for v in week if v is not None]
+        if values:
+            total = sum(values)
+            rolled[column] = round(total) if spec.total else round(total / len(values), 2)
+        kept[column] = week[1:]
+    return rolled, kept
