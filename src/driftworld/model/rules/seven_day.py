@@ -29,17 +29,22 @@ def day_value(day: Observations, keys: tuple[str, ...]) -> float | None:
     return total
 
 
-def _values_before(window: Window | None, column: str, day: dt.date) -> list[float | None]:
-    """The column's values on the WINDOW_DAYS days before `day`, oldest first (None where unknown)."""
+def _lag(window: Window | None, day: dt.date) -> int | None:
+    """Days the window has not seen before `day` (0: it was kept yesterday); None when it tells nothing
+    about the days before `day` (no window, or one kept after it)."""
     if not window:
-        return [None] * WINDOW_DAYS
-    through = dt.date.fromisoformat(window["through"])
-    lag = (day - dt.timedelta(days=1) - through).days  # days the window has not seen since it was kept
-    if lag < 0:
-        return [None] * WINDOW_DAYS  # kept after `day`: it says nothing about the days before it
+        return None
+    lag = (day - dt.date.fromisoformat(window["through"])).days - 1
+    return lag if lag >= 0 else None
+
+
+def _values_before(window: Window, column: str, lag: int) -> list[float | None]:
+    """The column's values on the WINDOW_DAYS days before the day `lag` days after the window's."""
+    stored: list[float | None] = window.get(column) or []
+    if lag == 0 and len(stored) == WINDOW_DAYS:
+        return stored
     unknown: list[float | None] = [None] * WINDOW_DAYS
-    stored: list[float | None] = unknown + list(window.get(column) or [])
-    return (stored + unknown[:lag])[-WINDOW_DAYS:]
+    return (unknown + stored + unknown[:lag])[-WINDOW_DAYS:]
 
 
 def roll(
@@ -47,10 +52,12 @@ def roll(
 ) -> tuple[dict[str, float | int], Window]:
     """The 7-day values on `day` from the window of the days before and today's observations, and the
     window to keep for the next day."""
+    lag = _lag(window, day)
     rolled: dict[str, float | int] = {}
     kept: Window = {"through": day.isoformat()}
     for column, spec in columns.items():
-        week = [*_values_before(window, column, day), day_value(today, spec.keys)]
+        before = [None] * WINDOW_DAYS if window is None or lag is None else _values_before(window, column, lag)
+        week = [*before, day_value(today, spec.keys)]
         values = [v for v in week if v is not None]
         if values:
             total = sum(values)
