@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import multiprocessing.util
-import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +13,7 @@ from typing import Any
 from driftworld.config import load_settings
 from driftworld.engine.account_day import Outcome, Simulator, Status, Target
 from driftworld.engine.clock import last_days, read_settings
-from driftworld.engine.state import WorldSettings
+from driftworld.engine.workers import Outcomes, run_in_workers, worker_count
 from driftworld.model.factory import Account
 from driftworld.store.database import Database, resolve_database
 from driftworld.store.migrations import require_current
@@ -140,8 +136,8 @@ def tick(
 ) -> TickResult:
     """Simulate the next `days` virtual days (default 1), or every day up to `date`, of each active account.
 
-    More than one batch of accounts runs in worker processes (`DRIFTWORLD_TICK_WORKERS`); they import
-    the caller's main module, so a calling script keeps its top-level work under a `__main__` guard."""
+    More than one account runs in worker processes (`DRIFTWORLD_TICK_WORKERS`, engine/workers.py); they
+    import the caller's main module, so a calling script keeps its top-level work under a `__main__` guard."""
     if days is not None and date is not None:
         raise InvalidTickRequest("give either days or date, not both")
     days = 1 if days is None and date is None else days
@@ -169,24 +165,18 @@ def tick(
         pending = list(accounts)
         target = Target(until=date)
         local = Simulator(conn, settings, now)
-        pool: ProcessPoolExecutor | None = None
-        workers = min(config.tick_workers or os.cpu_count() or 1, -(-len(accounts) // batch_size))
-        if workers > 1:
-            pool = ProcessPoolExecutor(
-                workers, mp_context=_forkserver(), initializer=_start_worker, initargs=(database, settings, now)
-            )
-            stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # after an error, no batch starts
-
-        def run_all(chunks: list[list[Account]]) -> Iterator[dict[uuid.UUID, Outcome]]:
-            if pool is None or len(chunks) == 1:
-                return (local.run(chunk, target) for chunk in chunks)
-            return pool.map(_run_in_worker, chunks, [target] * len(chunks))
-
+        workers = worker_count(config.tick_workers)
         for step in range(steps):
-            chunks = [pending[start : start + batch_size] for start in range(0, len(pending), batch_size)]
+            size = max(1, min(batch_size, -(-len(pending) // workers)))  # a small world still uses every worker
+            chunks = [pending[start : start + size] for start in range(0, len(pending), size)]
             by_id = {a.id: a for a in pending}
             pending = []
-            for outcomes in run_all(chunks):
+            batches: Iterable[Outcomes] = (
+                run_in_workers(database, settings, now, target, chunks, workers)
+                if len(chunks) > 1 and workers > 1
+                else (local.run(chunk, target) for chunk in chunks)
+            )
+            for outcomes in batches:
                 for account_id, outcome in outcomes.items():
                     results[account_id].absorb(outcome)
                     if outcome.status == "simulated":
@@ -196,35 +186,3 @@ def tick(
             if not pending:
                 break
     return TickResult(list(results.values()), (time.perf_counter() - started) * 1000)
-
-
-# The day's rules are Python: threads would share one CPU, so a tick of several batches runs them in
-# worker processes, each on its own connection, one batch simulated while another is being written.
-_worker_setup: tuple[Database, WorldSettings, dt.datetime] | None = None
-_worker: Simulator | None = None
-
-
-def _forkserver() -> multiprocessing.context.BaseContext:
-    """Workers fork from a clean server process that has the engine imported: safe in a threaded
-    service (no fork of its threads' locks), and cheap after the first tick."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["driftworld.engine.account_day"])
-    return context
-
-
-def _start_worker(database: Database, settings: WorldSettings, now: dt.datetime) -> None:
-    global _worker_setup
-    _worker_setup = (database, settings, now)
-
-
-def _run_in_worker(chunk: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:
-    """Connects on first use, so that an unreachable database is reported as such, not as a broken pool."""
-    global _worker
-    if _worker is None:
-        assert _worker_setup is not None, "the pool's initializer runs first"
-        database, settings, now = _worker_setup
-        conn = database.connect(autocommit=True)
-        multiprocessing.util.Finalize(conn, conn.close, exitpriority=10)  # closed when the pool shuts down
-        adapt_connection(conn)
-        _worker = Simulator(conn, settings, now)
-    return _worker.run(chunk, target)

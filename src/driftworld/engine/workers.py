@@ -1,0 +1,112 @@
+"""Where a tick's batches run: worker processes kept for the life of the calling process.
+
+The day's rules are Python, so threads would share one CPU: each worker process simulates a batch
+on its own connection while another batch is being written. The pool starts on first use, through
+multiprocessing's forkserver (safe in a threaded service: no fork of other threads' locks), and is
+kept, so that only the first tick pays for starting processes. Each worker keeps one connection, to
+the database of its latest batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import multiprocessing
+import multiprocessing.util
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import psycopg
+
+from driftworld.engine.account_day import Outcome, Simulator, Target
+from driftworld.engine.state import WorldSettings
+from driftworld.model.factory import Account
+from driftworld.store.database import Database
+from driftworld.store.world_io import Conn, adapt_connection
+
+Outcomes = dict[uuid.UUID, Outcome]
+
+_pool: tuple[int, ProcessPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def worker_count(configured: int) -> int:
+    """DRIFTWORLD_TICK_WORKERS, or one per CPU when it is 0; 1 (stay in this process) inside a daemonic
+    process (a multiprocessing pool's worker, say), which may not start processes of its own."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    return configured or os.cpu_count() or 1
+
+
+def _shared_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != workers:
+            if _pool is not None:
+                _pool[1].shutdown(wait=False)  # another worker count was asked for; running batches finish
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["driftworld.engine.account_day"])
+            _pool = (workers, ProcessPoolExecutor(workers, mp_context=context))
+        return _pool[1]
+
+
+def _discard(broken: ProcessPoolExecutor) -> None:
+    """A worker died (killed, out of memory): the next tick starts a new pool."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None and _pool[1] is broken:
+            _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+def run_in_workers(
+    database: Database,
+    settings: WorldSettings,
+    now: dt.datetime,
+    target: Target,
+    chunks: list[list[Account]],
+    workers: int,
+) -> Iterator[Outcomes]:
+    """Each chunk's outcomes, in order. Chunks not yet started are cancelled if the caller stops early."""
+    pool = _shared_pool(workers)
+    try:
+        yield from pool.map(functools.partial(_run_batch, database, settings, now, target), chunks)
+    except BrokenProcessPool:
+        _discard(pool)
+        raise
+
+
+# -- inside a worker process -------------------------------------------------------------------------
+
+_connection: tuple[str, Conn] | None = None
+
+
+def _connection_to(database: Database) -> Conn:
+    """The worker's connection, checked with a round trip (the server may have restarted since the
+    last tick), or a new one when the database changed."""
+    global _connection
+    if _connection is not None:
+        url, conn = _connection
+        if url == database.url and not conn.closed:
+            try:
+                conn.execute("select 1")
+                return conn
+            except psycopg.Error:
+                pass
+        conn.close()
+        _connection = None
+    conn = database.connect(autocommit=True)
+    multiprocessing.util.Finalize(conn, conn.close, exitpriority=10)  # closed when the worker exits
+    adapt_connection(conn)
+    _connection = (database.url, conn)
+    return conn
+
+
+def _run_batch(
+    database: Database, settings: WorldSettings, now: dt.datetime, target: Target, chunk: list[Account]
+) -> Outcomes:
+    return Simulator(_connection_to(database), settings, now).run(chunk, target)
