@@ -509,7 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.profile == accounts:
                 profile_tick(database, args.batch_size, args.profile_top, args.profile_out)
             with admin(cluster) as conn:
-                conn.execute(sql.SQL("drop database {}").format(sql.Identifier(f"bench_{accounts}")))
+                # force: the tick's worker processes keep their connection to the last world they ticked
+                conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(f"bench_{accounts}")))
     report(results, version, args.batch_size)
     console.print(f"total run time {time.perf_counter() - started:.0f} s")
     return 0

@@ -274,7 +274,7 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
     for changes in batch:
         for table, changed in changes.updates.items():
             for row_id, values in changed.items():
-                if row_id not in born:
+                if not born or row_id not in born:  # (an empty set still hashes the UUID)
                     updates[table].setdefault(row_id, {}).update(values)
     with conn.pipeline():  # sent together: one network flight (COPY cannot join a pipeline)
         for table, all_ids in deletes.items():
@@ -295,7 +295,7 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
     profiles: dict[tuple[str, uuid.UUID], Profile] = {}  # a profile created and changed the same day: once
     for changes in batch:
         for profile in [*changes.created.profiles, *changes.profile_updates.values()]:
-            if profile.resource_id in gone:
+            if gone and profile.resource_id in gone:
                 continue
             account_of[profile.resource_id] = changes.account.id
             profiles[(profile.resource_table, profile.resource_id)] = profile
