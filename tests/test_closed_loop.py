@@ -14,6 +14,7 @@ import pytest
 
 import driftworld
 from driftworld.model import catalogue
+from driftworld.model import workload as wl
 from driftworld.store.database import Database
 from tests.conftest import END_DATE
 
@@ -479,3 +480,120 @@ def test_an_asg_on_a_type_the_catalogue_lacks_does_not_stall_its_account(world: 
         (group["id"],),
     )
     tick(world)
+
+
+# -- the control plane's own schedules, and right-sizing ---------------------------------------
+
+SATURDAY = dt.date(2026, 4, 4)
+MONDAY = dt.date(2026, 4, 6)
+
+
+def test_office_hours_instances_sleep_on_days_off_and_the_scheduler_wakes_only_its_own(world: Database) -> None:
+    scheduled = rows(world, STANDALONE + " and i.env <> 'prod' order by i.instance_id limit 2", ("nonprod",))
+    assert len(scheduled) == 2
+    ours, stopped_by_hand = scheduled
+    for instance in scheduled:
+        execute(
+            world,
+            "update instances set tags = coalesce(tags, '{}'::jsonb) || %s::jsonb where id = %s",
+            (json.dumps({"schedule": "office_hours"}), instance["id"]),
+        )
+    execute(world, "update instances set state = 'stopped' where id = %s", (stopped_by_hand["id"],))
+    driftworld.tick(world, date=SATURDAY)
+    assert value(world, "select state from instances where id = %s", (ours["id"],)) == "stopped"
+    stops = rows(
+        world,
+        "select virtual_date from resource_change_events where resource_id = %s and change_source = 'drift_engine' "
+        "and field_name = 'state' and new_value = 'stopped'",
+        (str(ours["id"]),),
+    )
+    assert [s["virtual_date"] for s in stops] == [SATURDAY]
+    assert [r["date"] for r in cost_rows(world, "instances", ours["instance_id"])] == [D1, D2, D2 + dt.timedelta(1)]
+    driftworld.tick(world, date=MONDAY)
+    assert value(world, "select state from instances where id = %s", (ours["id"],)) == "running"
+    assert [r["date"] for r in cost_rows(world, "instances", ours["instance_id"], SATURDAY)] == [MONDAY]
+    assert value(world, "select state from instances where id = %s", (stopped_by_hand["id"],)) == "stopped"
+    assert cost_rows(world, "instances", stopped_by_hand["instance_id"]) == []
+
+
+def test_snapshots_rotate_per_source_volume(world: Database) -> None:
+    execute(world, "update snapshots set retention_policy = 'daily' where retention_policy is not null")
+    chains = rows(
+        world,
+        "select distinct s.source_volume_id from snapshots s join volumes v on v.volume_id = s.source_volume_id "
+        "where s.retention_policy = 'daily' and v.state <> 'deleted'",
+    )
+    assert chains
+    last = D1 + dt.timedelta(days=8)
+    tick(world, days=9)
+    for chain in chains:
+        kept = rows(
+            world,
+            "select snapshot_id, created_at::date as day from snapshots "
+            "where source_volume_id = %s and retention_policy = 'daily' order by created_at",
+            (chain["source_volume_id"],),
+        )
+        assert [k["day"] for k in kept] == [last - dt.timedelta(days=n) for n in range(6, -1, -1)]  # one a day, 7 kept
+    deleted = rows(
+        world,
+        "select old_value as snapshot_id, virtual_date from resource_change_events "
+        "where resource_type = 'snapshot' and field_name = 'deleted' and change_source = 'drift_engine'",
+    )
+    assert deleted
+    for snapshot in deleted:  # a rotated-out snapshot costs nothing from its last day on
+        later = cost_rows(world, "snapshots", snapshot["snapshot_id"], snapshot["virtual_date"])
+        assert later == []
+
+
+def test_a_right_sized_instance_keeps_its_higher_utilisation(world: Database) -> None:
+    """The same (idle) workload on a quarter of the capacity: four times the utilisation, day after day."""
+    idle = standalone(world, "idle", "and i.env <> 'prod'")
+    factor_sql = (
+        "select (params->>'load_factor')::float8 from driftworld.workload_profiles "
+        "where resource_table = 'instances' and resource_id = %s"
+    )
+    execute(world, "update instances set instance_type = 'm5.2xlarge' where id = %s", (idle["id"],))
+    tick(world)
+    before = value(world, factor_sql, (idle["id"],))
+    execute(world, "update instances set instance_type = 'm5.large' where id = %s", (idle["id"],))
+    tick(world, days=4)
+    after = value(world, factor_sql, (idle["id"],))
+    assert after == pytest.approx(before * 4)
+    low, high = wl.ranges_for("instances", wl.IDLE, False, None, D2)["cpu_avg"]
+    days = cost_rows(world, "instances", idle["instance_id"], D2)
+    assert len(days) == 4
+    for day in days:
+        assert low * after - 0.01 <= day["metric_payload"]["cpu_avg"] <= min(100.0, high * after) + 0.01
+    current = value(world, "select current_cpu from instances where id = %s", (idle["id"],))
+    assert float(current) == pytest.approx(days[-1]["metric_payload"]["cpu_avg"], abs=0.006)
+
+
+def test_the_owner_restarts_a_stopped_weekday_workstation_on_the_next_working_day(world: Database) -> None:
+    """Scenario 6's workstation: stopping it is no fix (its owner starts it again); scheduling it is."""
+    workstation, scheduled = rows(
+        world, STANDALONE + " and i.env <> 'prod' order by i.instance_id limit 2", ("nonprod",)
+    )
+    for instance in (workstation, scheduled):
+        execute(
+            world,
+            "update driftworld.workload_profiles set profile = %s "
+            "where resource_table = 'instances' and resource_id = %s",
+            (wl.WEEKDAYS_ONLY, instance["id"]),
+        )
+        execute(world, "update instances set state = 'stopped' where id = %s", (instance["id"],))
+    execute(
+        world,
+        "update instances set tags = coalesce(tags, '{}'::jsonb) || %s::jsonb where id = %s",
+        (json.dumps({"schedule": "office_hours"}), scheduled["id"]),
+    )
+    tick(world)
+    assert value(world, "select state from instances where id = %s", (workstation["id"],)) == "running"
+    assert [r["date"] for r in cost_rows(world, "instances", workstation["instance_id"])] == [D1]
+    restarted = value(
+        world,
+        "select count(*) from resource_change_events where resource_id = %s and change_source = 'drift_engine' "
+        "and field_name = 'state' and new_value = 'running' and virtual_date = %s",
+        (str(workstation["id"]), D1),
+    )
+    assert restarted == 1
+    assert value(world, "select state from instances where id = %s", (scheduled["id"],)) == "stopped"

@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 from driftworld.model import catalogue
 from driftworld.model.calendar import is_day_off, is_month_end, is_weekend, us_federal_holidays
 from driftworld.model.kinds import Roll
-from driftworld.model.rules import commitments, data_transfer, instance_cost, log_storage, s3_storage, seven_day
+from driftworld.model.rules import (
+    capacity,
+    commitments,
+    data_transfer,
+    instance_cost,
+    log_storage,
+    s3_storage,
+    seven_day,
+)
 from driftworld.model.streams import stream
 
 TEN_YEARS = 3_650
@@ -554,3 +562,25 @@ def test_seven_day_window_equals_the_last_seven_days(
         else:
             assert rolled["c"] == pytest.approx(round(sum(week) / len(week), 2), abs=0.0051)
         assert len(window["c"]) == seven_day.WINDOW_DAYS and window["through"] == day.isoformat()
+
+
+# -- capacity after a change of type -------------------------------------------------------------
+
+
+@given(
+    old=st.sampled_from(sorted(catalogue.EC2_HOURLY)),
+    new=st.sampled_from(sorted(catalogue.EC2_HOURLY)),
+    utilisation=st.floats(min_value=0.0, max_value=100.0),
+)
+def test_a_resized_instance_carries_the_same_work(old: str, new: str, utilisation: float) -> None:
+    factor, back = capacity.load_factor(old, new), capacity.load_factor(new, old)
+    assert factor is not None and back is not None and factor > 0
+    assert factor * back == pytest.approx(1.0)  # resized and back again: the utilisation it had
+    assert 0.0 <= capacity.scaled(utilisation, factor) <= 100.0
+
+
+def test_right_sizing_to_a_quarter_quadruples_utilisation_and_unlisted_types_change_nothing() -> None:
+    assert capacity.load_factor("m5.2xlarge", "m5.large") == pytest.approx(4.0)
+    assert capacity.scaled(10.0, 4.0) == pytest.approx(40.0)
+    assert capacity.scaled(60.0, 4.0) == 100.0
+    assert capacity.load_factor("m5.large", "x9.imaginary") is None

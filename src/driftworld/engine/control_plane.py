@@ -11,6 +11,7 @@ from driftworld.engine.state import AccountState, DayChanges, Row
 from driftworld.model.calendar import is_day_off
 from driftworld.model.catalogue import HOURS_PER_DAY
 from driftworld.model.factory import Builder
+from driftworld.model.rules.capacity import load_factor
 from driftworld.model.rules.pricing import derived_prices, price_key
 from driftworld.model.workload import WEEKDAYS_ONLY
 
@@ -166,6 +167,10 @@ def follow_prices(state: AccountState, changes: DayChanges) -> None:
             if prices is None:
                 continue
             changes.update(table, row, **{k: v for k, v in prices.items() if row.get(k) != v})
+            previous = profile.params.get("priced")
+            factor = load_factor(str(previous), key) if table == "instances" and previous is not None else None
+            if factor is not None:  # the same workload on a resized instance: busier or idler from now on
+                profile.params["load_factor"] = float(profile.params.get("load_factor", 1.0)) * factor
             profile.params["priced"] = key
             changes.profile_updates[(table, row["id"])] = profile
     for instance in state.table("instances"):

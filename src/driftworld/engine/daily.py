@@ -12,7 +12,7 @@ from driftworld.model.calendar import is_day_off, is_month_end, is_weekend
 from driftworld.model.catalogue import hourly_to_daily, lambda_daily, monthly_to_daily
 from driftworld.model.clock import WorldClock
 from driftworld.model.kinds import BY_TABLE, metrics_id
-from driftworld.model.rules import commitments, data_transfer, instance_cost, log_storage, s3_storage
+from driftworld.model.rules import capacity, commitments, data_transfer, instance_cost, log_storage, s3_storage
 from driftworld.model.rules.seven_day import roll
 from driftworld.model.streams import stream
 
@@ -113,6 +113,13 @@ def instances(day: Day) -> None:
         return
     observed = day.observe("instances", running)
     profiles = [day.state.profiles[("instances", r["id"])] for r in running]
+    for obs, profile in zip(observed, profiles, strict=True):
+        factor = profile.params.get("load_factor")
+        if factor is not None:
+            obs["cpu_avg"], obs["memory_avg"] = (
+                capacity.scaled(obs["cpu_avg"], factor),
+                capacity.scaled(obs["memory_avg"], factor),
+            )
     walk = np.array([float(p.walk_value or 0.0) for p in profiles])
     anchor = np.array([float(p.walk_anchor or 0.0) for p in profiles])
     prod = np.array([r["env"] == "prod" for r in running])
