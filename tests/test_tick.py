@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -16,10 +17,11 @@ import pytest
 import driftworld
 from driftworld.engine.tick import InvalidTickRequest, TickResult
 from driftworld.model.rules import instance_cost
+from driftworld.seeder import seed_world
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from driftworld.store.world_io import HISTORY_TABLES
-from tests.conftest import END_DATE, clone
+from tests.conftest import END_DATE, SMALL_WORLD, clone
 
 DAY1 = END_DATE + dt.timedelta(days=1)  # 2026-04-01, a Wednesday
 HISTORY = HISTORY_TABLES
@@ -79,8 +81,9 @@ def past_checksums(db: Database, before: dt.date) -> dict[str, str]:
     return sums
 
 
-def world_digest(db: Database) -> dict[str, str]:
-    """A digest per table of everything in the world, apart from operational timestamps."""
+def world_digest(db: Database, wall_clock: tuple[str, ...] = ()) -> dict[str, str]:
+    """A digest per table of everything in the world, apart from operational timestamps (and the
+    `wall_clock` columns)."""
     tables = rows(
         db,
         "select table_schema || '.' || table_name as name, table_name from information_schema.tables "
@@ -88,7 +91,7 @@ def world_digest(db: Database) -> dict[str, str]:
     )
     digest = {}
     for table in tables:
-        left_out = [*OPERATIONAL]
+        left_out = [*OPERATIONAL, *wall_clock]
         if table["table_name"] in APPENDED_ON_THE_DAY:
             left_out += ["created_at", "duration_ms"]
         digest[table["name"]] = one(
@@ -419,6 +422,39 @@ def test_two_worlds_ticked_alike_are_identical(
         assert driftworld.tick(right, days=1, batch_size=1).ok
     ours, theirs = world_digest(left), world_digest(right)
     assert ours["driftworld.tick_ledger"].startswith("30:")  # 2 accounts, 10 seeded and 5 ticked days each
+    assert {t for t in ours if ours[t] != theirs[t]} == set()
+
+
+def timestamp_columns(db: Database) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {
+                r["column_name"]
+                for r in rows(
+                    db,
+                    "select column_name from information_schema.columns where table_schema in ('public', 'driftworld') "
+                    "and data_type = 'timestamp with time zone'",
+                )
+            }
+        )
+    )
+
+
+def test_two_wallclock_worlds_differ_only_in_wall_clock_timestamps(
+    cluster: LocalCluster, migrated_template: str
+) -> None:
+    """In wallclock mode timestamps are real now back-dated by simulated age; everything else replays."""
+    worlds = []
+    for _ in range(2):
+        db = clone(cluster, migrated_template)
+        with db.connect() as conn:
+            seed_world(conn, dataclasses.replace(SMALL_WORLD, clock_mode="wallclock"))
+        assert driftworld.tick(db, days=3).ok
+        worlds.append(db)
+    wall_clock = timestamp_columns(worlds[0])
+    assert {"created_at", "launch_time", "last_active_at"} <= set(wall_clock)
+    ours, theirs = (world_digest(db, wall_clock) for db in worlds)
+    assert ours["driftworld.tick_ledger"].startswith("26:")  # 2 accounts, 10 seeded and 3 ticked days each
     assert {t for t in ours if ours[t] != theirs[t]} == set()
 
 
