@@ -115,11 +115,9 @@ def instances(day: Day) -> None:
     profiles = [day.state.profiles[("instances", r["id"])] for r in running]
     for obs, profile in zip(observed, profiles, strict=True):
         factor = profile.params.get("load_factor")
-        if factor is not None:
-            obs["cpu_avg"], obs["memory_avg"] = (
-                capacity.scaled(obs["cpu_avg"], factor),
-                capacity.scaled(obs["memory_avg"], factor),
-            )
+        if factor is not None:  # resized since: the same work on more or less capacity
+            for key in ("cpu_avg", "memory_avg"):
+                obs[key] = capacity.scaled(obs[key], factor)
     walk = np.array([float(p.walk_value or 0.0) for p in profiles])
     anchor = np.array([float(p.walk_anchor or 0.0) for p in profiles])
     prod = np.array([r["env"] == "prod" for r in running])

@@ -6,7 +6,6 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,8 +145,7 @@ def tick(
     config = load_settings()
     database = database or resolve_database(config)
     started = time.perf_counter()
-    with ExitStack() as stack:
-        conn = stack.enter_context(database.connect(autocommit=True))
+    with database.connect(autocommit=True) as conn:
         adapt_connection(conn)
         require_current(conn, config.migrations_dir)
         accounts = active_accounts(conn, account_ids)
