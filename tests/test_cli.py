@@ -141,6 +141,16 @@ def test_a_bad_database_url_fails_fast_with_one_line_and_exit_2(cluster: LocalCl
     assert elapsed < 10, f"{case}: took {elapsed:.1f}s"
 
 
+def test_a_bad_environment_setting_is_one_line_naming_the_variable(seeded_db: Database) -> None:
+    result = CliRunner().invoke(
+        app, ["tick"], env={"DATABASE_URL": seeded_db.url, "DRIFTWORLD_TICK_WORKERS": "-1", "COLUMNS": "200"}
+    )
+    assert result.exit_code == 2, result.output
+    line = one_line(result.output)
+    assert line.startswith("error: bad environment setting: DRIFTWORLD_TICK_WORKERS")
+    assert seeded_db.url not in line  # values are never echoed: one of them may be a secret
+
+
 @pytest.mark.parametrize("case", BAD_CASES)
 @pytest.mark.parametrize(
     "command", [["db", "migrate"], ["tick", "--json"], SEED_ARGS], ids=lambda c: c[0 if c[0] != "db" else 1]

@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -37,5 +37,14 @@ class Settings(BaseSettings):
         return self.drift_tick_token or self.supabase_service_role_key
 
 
+class InvalidSettings(ValueError):
+    """An environment variable driftworld reads holds a value it cannot use."""
+
+
 def load_settings() -> Settings:
-    return Settings()
+    """The settings, or one line naming each bad variable (never its value: it may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise InvalidSettings(f"bad environment setting: {problems}") from None
