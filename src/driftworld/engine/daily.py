@@ -79,7 +79,7 @@ class Day:
             profile = self.state.profiles[(table, row["id"])]
             rolled, profile.recent = roll(kind.rolled, profile.recent, self.state.day, self.today.get(key, {}))
             values.update(rolled)
-            self.changes.profile_updates[(table, row["id"])] = profile
+            self.changes.profile_rolls[(table, row["id"])] = profile
         self.changes.update(table, row, **values)
 
 
@@ -132,7 +132,7 @@ def instances(day: Day) -> None:
     walks, costs = walk.tolist(), cost.tolist()
     for i, (row, obs, profile) in enumerate(zip(running, observed, profiles, strict=True)):
         profile.walk_value = round(walks[i], 6)
-        day.changes.profile_updates[("instances", row["id"])] = profile
+        day.changes.profile_rolls[("instances", row["id"])] = profile
         network = obs["network_mb"]
         payload = {
             "cpu_avg": round(obs["cpu_avg"], 2),

@@ -43,7 +43,7 @@ def adopt_history_windows(state: AccountState, changes: DayChanges) -> None:
             if profile.recent is None:
                 window = state.recent.get((kind.table, metrics_id(kind, row)))
                 profile.recent = window or {"through": (state.day - dt.timedelta(days=1)).isoformat()}
-                changes.profile_updates[(kind.table, row["id"])] = profile
+                changes.profile_rolls[(kind.table, row["id"])] = profile
 
 
 def simulate_account_day(

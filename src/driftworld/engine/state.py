@@ -65,6 +65,8 @@ class DayChanges:
     updates: dict[str, dict[uuid.UUID, dict[str, Any]]] = field(default_factory=dict)
     deletes: dict[str, list[uuid.UUID]] = field(default_factory=dict)
     profile_updates: dict[Key, Profile] = field(default_factory=dict)
+    # Profiles whose walk value or 7-day window alone moved today: the daily case, written as two columns.
+    profile_rolls: dict[Key, Profile] = field(default_factory=dict)
     history: dict[str, list[Row]] = field(default_factory=dict)
     events: list[Row] = field(default_factory=list)
     scenarios: list[str] = field(default_factory=list)

@@ -48,9 +48,10 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
                 (ids,),
             ),
         ],
+        tuples={0},
     )
-    for row in digests:
-        by_id[row["account_id"]].shadow_digests[(row["resource_table"], row["resource_id"])] = row["digest"]
+    for account_id, resource_table, resource_id, digest in digests:
+        by_id[account_id].shadow_digests[(resource_table, resource_id)] = digest
     for row in clocks:
         by_id[row["account_id"]].observed_since = row["at"]
     for row in waste:

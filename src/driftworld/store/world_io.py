@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg.types.numeric import FloatLoader
 
@@ -51,8 +52,8 @@ def adapt_connection(conn: Conn) -> None:
     set_json_dumps(_dumps, conn)
 
 
-def _group(rows: list[Row], key: str = "account_id") -> dict[Any, list[Row]]:
-    grouped: dict[Any, list[Row]] = defaultdict(list)
+def _group(rows: list[Any], key: str | int = "account_id") -> dict[Any, list[Any]]:
+    grouped: dict[Any, list[Any]] = defaultdict(list)
     for row in rows:
         grouped[row[key]].append(row)
     return grouped
@@ -61,36 +62,44 @@ def _group(rows: list[Row], key: str = "account_id") -> dict[Any, list[Row]]:
 Query = str | sql.SQL | sql.Composed
 
 
-def fetch_all(conn: Conn, queries: Sequence[tuple[Query, Sequence[Any]]]) -> list[list[Row]]:
+def fetch_all(
+    conn: Conn, queries: Sequence[tuple[Query, Sequence[Any]]], tuples: Collection[int] = ()
+) -> list[list[Any]]:
     """Independent reads sent in one pipeline (one network flight, not a round trip each); fetchall()
-    builds each result's rows in one call, far cheaper than iterating."""
+    builds each result's rows in one call, far cheaper than iterating. The results at the positions
+    in `tuples` come as plain tuples: half the cost of dicts, for reads with a row per resource."""
     with conn.pipeline():
-        cursors = [conn.cursor().execute(query, params) for query, params in queries]
+        cursors = [
+            conn.cursor(row_factory=tuple_row if i in tuples else dict_row).execute(query, params)
+            for i, (query, params) in enumerate(queries)
+        ]
     return [cursor.fetchall() for cursor in cursors]
+
+
+PROFILE_COLUMNS = "account_id, resource_table, resource_id, profile, params, walk_value, walk_anchor, born_on, recent"
 
 
 def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> list[AccountState]:
     """Every account's world, profiles and yesterday's storage, with one read per table."""
     ids = list(days)
     pairs = ([str(a) for a in ids], [days[a][1] for a in ids])
-    *tables, profiles, s3, logs, schedules = map(
-        _group,
-        fetch_all(
-            conn,
-            [
-                *(_live_rows(table, ids) for table in LOADED_TABLES),
-                ("select * from driftworld.workload_profiles where account_id = any(%s)", (ids,)),
-                (read_sql("s3_previous.sql"), pairs),
-                (read_sql("log_previous.sql"), pairs),
-                (
-                    "select account_id, resource_id, value from resource_tags "
-                    "where account_id = any(%s) and resource_type = 'instance' and key = 'schedule'",
-                    (ids,),
-                ),
-            ],
-        ),
+    *table_rows, profile_rows, s3_rows, log_rows, schedule_rows = fetch_all(
+        conn,
+        [
+            *(_live_rows(table, ids) for table in LOADED_TABLES),
+            (f"select {PROFILE_COLUMNS} from driftworld.workload_profiles where account_id = any(%s)", (ids,)),
+            (read_sql("s3_previous.sql"), pairs),
+            (read_sql("log_previous.sql"), pairs),
+            (
+                "select account_id, resource_id, value from resource_tags "
+                "where account_id = any(%s) and resource_type = 'instance' and key = 'schedule'",
+                (ids,),
+            ),
+        ],
+        tuples={len(LOADED_TABLES)},
     )
-    by_table = dict(zip(LOADED_TABLES, tables, strict=True))
+    by_table = dict(zip(LOADED_TABLES, map(_group, table_rows), strict=True))
+    profiles, s3, logs, schedules = _group(profile_rows, 0), _group(s3_rows), _group(log_rows), _group(schedule_rows)
     states = []
     for account_id in ids:
         account, day = days[account_id]
@@ -99,7 +108,7 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
                 account=account,
                 day=day,
                 rows={table: by_table[table].get(account_id, []) for table in LOADED_TABLES},
-                profiles={(p["resource_table"], p["resource_id"]): _profile(p) for p in profiles.get(account_id, [])},
+                profiles={(p[1], p[2]): Profile(*p[1:]) for p in profiles.get(account_id, [])},
                 s3_previous={r["bucket_id"]: (r["standard"], r["ia"], r["glacier"]) for r in s3.get(account_id, [])},
                 log_previous={r["log_group_id"]: (r["stored_gb"], r["window_gb"]) for r in logs.get(account_id, [])},
                 schedule_tags={r["resource_id"]: r["value"] for r in schedules.get(account_id, [])},
@@ -163,19 +172,6 @@ def _attach_history_windows(conn: Conn, states: list[AccountState]) -> None:
             "through": (state.day - dt.timedelta(days=1)).isoformat(),
             **{column: [day and day[column] for day in before] for column in BY_TABLE[table].rolled},
         }
-
-
-def _profile(row: Row) -> Profile:
-    return Profile(
-        row["resource_table"],
-        row["resource_id"],
-        row["profile"],
-        dict(row["params"]),
-        row["walk_value"],
-        row["walk_anchor"],
-        row["born_on"],
-        row["recent"],
-    )
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -251,6 +247,13 @@ def upsert_profiles(conn: Conn, account_of: dict[uuid.UUID, uuid.UUID], profiles
         conn.execute(read_sql("upsert_profiles.sql"), (to_json(rows),))
 
 
+def update_profile_rolls(conn: Conn, profiles: Iterable[Profile]) -> None:
+    """The daily case: only the walk value and the 7-day window, far less to send and parse than a full row."""
+    rows = [[p.resource_table, p.resource_id, p.walk_value, p.recent] for p in profiles]
+    if rows:
+        conn.execute(read_sql("update_profile_rolls.sql"), (to_json(rows),))
+
+
 def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
     """Write a batch of account-days (several days of an account at once, too): creations, deletions,
     updates, history, events, profiles. A row created and deleted within the batch is never written;
@@ -293,13 +296,18 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
     copy_rows(conn, "resource_change_events", [e for changes in batch for e in changes.events])
     account_of = {}
     profiles: dict[tuple[str, uuid.UUID], Profile] = {}  # a profile created and changed the same day: once
+    rolls: dict[tuple[str, uuid.UUID], Profile] = {}
     for changes in batch:
         for profile in [*changes.created.profiles, *changes.profile_updates.values()]:
             if gone and profile.resource_id in gone:
                 continue
             account_of[profile.resource_id] = changes.account.id
             profiles[(profile.resource_table, profile.resource_id)] = profile
+        rolls.update(changes.profile_rolls)
     upsert_profiles(conn, account_of, profiles.values())
+    update_profile_rolls(  # the upsert already wrote a profile it holds, with its final walk and window
+        conn, (p for key, p in rolls.items() if key not in profiles and not (gone and key[1] in gone))
+    )
     waste = [
         {
             "id": w_id,
