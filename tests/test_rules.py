@@ -6,6 +6,7 @@ No database: these are the functions the engine calls, driven for up to ten virt
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import numpy as np
@@ -584,3 +585,54 @@ def test_right_sizing_to_a_quarter_quadruples_utilisation_and_unlisted_types_cha
     assert capacity.scaled(10.0, 4.0) == pytest.approx(40.0)
     assert capacity.scaled(60.0, 4.0) == 100.0
     assert capacity.load_factor("m5.large", "x9.imaginary") is None
+
+
+# -- keyed streams -------------------------------------------------------------------------------------
+
+
+@given(
+    seed=st.integers(0, 2**31),
+    purpose=st.text(min_size=1, max_size=12),
+    low=st.floats(-1e6, 1e6),
+    width=st.floats(0, 1e6),
+    n=st.integers(1, 64),
+)
+def test_stream_draws_stay_in_range_and_replay(seed: int, purpose: str, low: float, width: float, n: int) -> None:
+    def draws() -> tuple[list[float], float, int, bool, str]:
+        s = stream(seed, "account", dt.date(2026, 3, 1), purpose)
+        values = s.uniforms(low, low + width, n).tolist()
+        return values, s.uniform(low, low + width), s.integer(3, 9), s.chance(0.5), s.hex(5)
+
+    assert draws() == draws()  # the key alone fixes every draw, call by call
+    values, one, integer, _, hexed = draws()
+    assert all(low <= v <= low + width for v in [*values, one])
+    assert 3 <= integer <= 9
+    assert len(hexed) == 5 and int(hexed, 16) >= 0
+
+
+def test_streams_differ_by_every_part_of_the_key() -> None:
+    day = dt.date(2026, 3, 1)
+    base = stream(1, "a", day, "p").hex(16)
+    others = [
+        stream(2, "a", day, "p"),
+        stream(1, "b", day, "p"),
+        stream(1, "a", day + dt.timedelta(days=1), "p"),
+        stream(1, "a", day, "q"),
+        stream(1, "a", None, "p"),
+    ]
+    assert all(other.hex(16) != base for other in others)
+
+
+def test_stream_uuid_texts_are_version_4_uuids() -> None:
+    texts = stream(1, "a", dt.date(2026, 3, 1), "ids").uuid_texts(200)
+    parsed = [uuid.UUID(text) for text in texts]
+    assert [str(u) for u in parsed] == texts
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in parsed)
+    assert len(set(texts)) == 200
+
+
+def test_stream_sample_picks_distinct_options() -> None:
+    options = list(range(30))
+    picked = stream(1, "a", None, "sample").sample(options, 10)
+    assert len(set(picked)) == 10 and set(picked) <= set(options)
+    assert sorted(stream(1, "a", None, "all").sample(options, 99)) == options

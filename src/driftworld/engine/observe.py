@@ -68,6 +68,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# What a shadow's digest covers, per table: the agent-owned fields, then the provider id.
+DIGESTED = {
+    table: (*AGENT_OWNED, *((BY_TABLE[table].metrics_id,) if BY_TABLE[table].metrics_id else ()))
+    for table in RESOURCE_TABLES
+}
+
+
 def shadow_of(table: str, row: Row) -> dict[str, Any]:
     """The agent-owned fields of a row, plus its provider id (to match audit rows after a delete)."""
     fields = {name: _plain(row[name]) for name in AGENT_OWNED if name in row}
@@ -77,22 +84,26 @@ def shadow_of(table: str, row: Row) -> dict[str, Any]:
     return fields
 
 
-def shadow_digest(fields: dict[str, Any]) -> int:
-    """A stable 64-bit fingerprint of a shadow (a signed bigint), equal exactly when the fields are."""
-    return int.from_bytes(hashlib.blake2b(canonical_json(fields), digest_size=8).digest(), "big", signed=True)
+def shadow_digest(table: str, row: Row) -> int:
+    """A stable 64-bit fingerprint (a signed bigint) of a row's agent-owned fields and provider id, taken
+    from the row as it is (orjson writes UUIDs and dates itself): equal fields give equal digests. A
+    representation that differs (2 against 2.0) only costs a comparison in full, never a missed change."""
+    encoded = canonical_json([row.get(name) for name in DIGESTED[table]])
+    return int.from_bytes(hashlib.blake2b(encoded, digest_size=8).digest(), "big", signed=True)
 
 
 def stale_shadows(state: AccountState) -> list[Key]:
     """Shadows whose fields observe() needs: of rows gone, or of rows that no longer match them."""
     stale: list[Key] = []
     current: set[Key] = set()
+    digests = state.shadow_digests
     for table in RESOURCE_TABLES:
         for row in state.table(table):
             key: Key = (table, row["id"])
             current.add(key)
-            if key in state.shadow_digests and shadow_digest(shadow_of(table, row)) != state.shadow_digests[key]:
+            if key in digests and shadow_digest(table, row) != digests[key]:
                 stale.append(key)
-    return stale + [key for key in state.shadow_digests if key not in current]
+    return stale + [key for key in digests if key not in current]
 
 
 def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> bool:
@@ -159,7 +170,7 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
             if before is None:
                 continue  # the digest matched: nobody changed the row
             now = shadow_of(table, row)
-            changes.shadow_writes[(table, row_id)] = now  # rewritten with its digest even when equal in full
+            changes.shadow_writes[(table, row_id)] = row  # rewritten with its digest even when equal in full
             for field in AGENT_OWNED:  # a field the shadow never recorded is adopted, not reported
                 if field in now and field in before and now[field] != before[field]:
                     _external(
@@ -254,9 +265,8 @@ def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
                 continue  # retired rows are not read again, so the engine forgets them
             seen.add(key)
             if key in reconfigured or key not in state.shadow_digests:
-                fields = shadow_of(table, row)
-                if state.shadow_digests.get(key) != shadow_digest(fields):
-                    changes.shadow_writes[key] = fields
+                if state.shadow_digests.get(key) != shadow_digest(table, row):
+                    changes.shadow_writes[key] = row
                 else:
                     changes.shadow_writes.pop(key, None)
     changes.shadow_deletes = [key for key in state.shadow_digests if key not in seen]

@@ -70,10 +70,10 @@ class DayChanges:
     history: dict[str, list[Row]] = field(default_factory=dict)
     events: list[Row] = field(default_factory=list)
     scenarios: list[str] = field(default_factory=list)
-    waste_rows: list[tuple[uuid.UUID, Waste]] = field(default_factory=list)
+    waste_rows: list[tuple[str, Waste]] = field(default_factory=list)
     findings: list[Row] = field(default_factory=list)  # policy violations and false positives observed
     resolved: list[Row] = field(default_factory=list)  # ground-truth waste that went away: id, day, by
-    shadow_writes: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    shadow_writes: dict[Key, Row] = field(default_factory=dict)  # rows whose shadow is taken as the day ends
     shadow_deletes: list[Key] = field(default_factory=list)
 
     def update(self, table: str, row: Row, **values: Any) -> None:
@@ -88,7 +88,7 @@ class DayChanges:
         """Ids of appended rows, events and ground truth come from the day's stream too (tables in name order)."""
         batches = [rows for _, rows in sorted(self.history.items())] + [self.events]
         count = sum(map(len, batches)) + len(self.created.waste)
-        ids = iter(stream(world_seed, self.account.id, self.day, "ids").uuids(count))
+        ids = iter(stream(world_seed, self.account.id, self.day, "ids").uuid_texts(count))
         for rows in batches:
             for row, row_id in zip(rows, ids, strict=False):
                 row["id"] = row_id

@@ -153,8 +153,8 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         )
 
     volumes = builder.created.rows.get("volumes", [])
-    for volume in d.sample([v for v in volumes if v["state"] == "in-use"], 3):
-        retention = d.choice(("daily", "weekly", "monthly"))
+    backed_up = d.sample([v for v in volumes if v["state"] == "in-use"], 3)
+    for volume, retention in zip(backed_up, ("daily", "weekly", "monthly"), strict=False):  # every cadence rotates
         builder.snapshot(
             "prod",
             volume["volume_id"],

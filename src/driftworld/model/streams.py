@@ -2,6 +2,10 @@
 
 Every draw the seeder or the engine makes comes from one of these, so a world replays
 identically whatever the account order, batching, parallelism or process.
+
+A stream is SHAKE-256, an extendable-output hash, of its key and the number of the draw call: its
+bytes are uniform and fixed by the key alone, on any platform. It costs nothing to set up, where
+seeding a numpy generator costs about 25 µs, and an account-day opens some twenty-five streams.
 """
 
 from __future__ import annotations
@@ -15,52 +19,73 @@ from uuid import UUID
 import numpy as np
 
 T = TypeVar("T")
+UNIT = 2.0**-53  # 53 random bits make a double in [0, 1)
 
 
 class Stream:
-    """One keyed stream of draws; a thin, typed layer over numpy's PCG64."""
+    """One keyed stream of draws."""
 
     def __init__(self, world_seed: int, account_key: str, day: dt.date | None, purpose: str) -> None:
-        key = f"{world_seed}|{account_key}|{day.isoformat() if day else '-'}|{purpose}".encode()
-        entropy = int.from_bytes(hashlib.blake2b(key, digest_size=16).digest(), "big")
-        self.rng = np.random.Generator(np.random.PCG64(entropy))
+        self._key = f"{world_seed}|{account_key}|{day.isoformat() if day else '-'}|{purpose}#".encode()
+        self._calls = 0
+
+    def _bytes(self, count: int) -> bytes:
+        self._calls += 1
+        return hashlib.shake_256(self._key + self._calls.to_bytes(4, "little")).digest(count)
+
+    def _unit(self) -> float:
+        return (int.from_bytes(self._bytes(8), "little") >> 11) * UNIT
+
+    def _units(self, n: int) -> np.ndarray:
+        words = np.frombuffer(self._bytes(8 * n), dtype="<u8")
+        units: np.ndarray = (words >> np.uint64(11)) * UNIT
+        return units
 
     def uniform(self, low: float, high: float) -> float:
-        return float(self.rng.uniform(low, high))
+        return low + (high - low) * self._unit()
 
     def uniforms(self, low: float | np.ndarray, high: float | np.ndarray, n: int) -> np.ndarray:
-        return self.rng.uniform(low, high, n)
+        values: np.ndarray = low + (np.asarray(high) - low) * self._units(n)
+        return values
 
     def integer(self, low: int, high: int) -> int:
         """An integer in [low, high], both ends included."""
-        return int(self.rng.integers(low, high + 1))
+        return low + int(self._unit() * (high - low + 1))
 
     def chance(self, probability: float) -> bool:
-        return bool(self.rng.random() < probability)
+        return self._unit() < probability
 
     def choice(self, options: Sequence[T]) -> T:
-        return options[int(self.rng.integers(0, len(options)))]
+        return options[int(self._unit() * len(options))]
 
     def sample(self, options: Sequence[T], k: int) -> list[T]:
-        picked = self.rng.choice(len(options), size=min(k, len(options)), replace=False)
-        return [options[int(i)] for i in picked]
+        """k of the options without replacement, in random order."""
+        order = np.argsort(self._units(len(options)), kind="stable")[: min(k, len(options))]
+        return [options[int(i)] for i in order]
 
     def hex(self, digits: int) -> str:
-        raw = self.rng.bytes((digits + 1) // 2)
-        return raw.hex()[:digits]
+        return self._bytes((digits + 1) // 2).hex()[:digits]
 
     def digits(self, count: int) -> str:
-        return "".join(str(int(d)) for d in self.rng.integers(0, 10, count))
+        return "".join(str(int(u * 10)) for u in self._units(count).tolist())
 
     def uuid(self) -> UUID:
-        return UUID(bytes=self.rng.bytes(16), version=4)
+        return UUID(bytes=self._bytes(16), version=4)
 
-    def uuids(self, n: int) -> list[UUID]:
-        raw = self.rng.bytes(16 * n)
-        return [UUID(bytes=raw[i : i + 16], version=4) for i in range(0, 16 * n, 16)]
+    def uuid_texts(self, n: int) -> list[str]:
+        """n version-4 UUIDs as text, as `str(self.uuid())` would give them, without a UUID object each."""
+        raw = np.frombuffer(self._bytes(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+        raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+        raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+        hexed = raw.tobytes().hex()
+        return [
+            f"{hexed[i : i + 8]}-{hexed[i + 8 : i + 12]}-{hexed[i + 12 : i + 16]}-{hexed[i + 16 : i + 20]}-"
+            f"{hexed[i + 20 : i + 32]}"
+            for i in range(0, 32 * n, 32)
+        ]
 
     def seconds_of_day(self) -> int:
-        return int(self.rng.integers(0, 86_400))
+        return self.integer(0, 86_399)
 
 
 def stream(world_seed: int, account_key: str | UUID, day: dt.date | None, purpose: str) -> Stream:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from driftworld.engine.observe import shadow_digest, stale_shadows
+from driftworld.engine.observe import shadow_digest, shadow_of, stale_shadows
 from driftworld.engine.state import AccountState, DayChanges
 from driftworld.store.world_io import Conn, copy_rows, fetch_all, read_sql, to_json
 
@@ -79,9 +79,15 @@ def write_observations(conn: Conn, batch: list[DayChanges]) -> None:
     copy_rows(conn, "scorecard_findings", [f for c in batch for f in c.findings], schema="driftworld")
     resolved = [r for c in batch for r in c.resolved]
     shadows = [
-        {"resource_table": t, "resource_id": i, "account_id": c.account.id, "fields": f, "digest": shadow_digest(f)}
+        {
+            "resource_table": table,
+            "resource_id": row_id,
+            "account_id": c.account.id,
+            "fields": shadow_of(table, row),
+            "digest": shadow_digest(table, row),
+        }
         for c in batch
-        for (t, i), f in c.shadow_writes.items()
+        for (table, row_id), row in c.shadow_writes.items()
     ]
     gone: dict[str, list[uuid.UUID]] = defaultdict(list)
     for changes in batch:
