@@ -49,6 +49,7 @@ AGENT_OWNED = (
 SHRINKING = ("desired_capacity", "num_nodes", "memory_mb", "size_gib", "node_count", "shard_count")
 RETYPED = ("instance_type", "instance_class", "node_type")
 STOPPED = {"stopped", "stopping", "terminated", "deleted", "deleting"}
+MISSING = object()  # no shadow at all (a shadow stored without a digest holds None)
 
 
 AGENT_OWNED_SET = frozenset(AGENT_OWNED)
@@ -93,17 +94,29 @@ def shadow_digest(table: str, row: Row) -> int:
 
 
 def stale_shadows(state: AccountState) -> list[Key]:
-    """Shadows whose fields observe() needs: of rows gone, or of rows that no longer match them."""
+    """Shadows whose fields observe() needs: of rows gone, or of rows that no longer match them. Notes
+    in the state which tables observe() has to look at: most days none or one."""
     stale: list[Key] = []
-    current: set[Key] = set()
     digests = state.shadow_digests
+    matched = 0
+    state.observe_tables = set()
     for table in RESOURCE_TABLES:
         for row in state.table(table):
             key: Key = (table, row["id"])
-            current.add(key)
-            if key in digests and shadow_digest(table, row) != digests[key]:
+            stored = digests.get(key, MISSING)
+            if stored is MISSING:
+                state.observe_tables.add(table)  # a row the engine never saw
+                continue
+            matched += 1
+            if shadow_digest(table, row) != stored:
                 stale.append(key)
-    return stale + [key for key in digests if key not in current]
+                state.observe_tables.add(table)
+    if matched < len(digests):  # some shadowed rows are gone (rare): find them
+        present = {(table, row["id"]) for table in RESOURCE_TABLES for row in state.table(table)}
+        gone = [key for key in digests if key not in present]
+        state.observe_tables.update(table for table, _ in gone)
+        stale += gone
+    return stale
 
 
 def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> bool:
@@ -143,6 +156,8 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
     since = state.observed_since
     sources: dict[uuid.UUID, str] = {}
     for table in RESOURCE_TABLES:
+        if state.observe_tables is not None and table not in state.observe_tables:
+            continue  # every row matches its shadow
         current = {row["id"]: row for row in state.table(table)}
         for key in [k for k in state.shadow_digests if k[0] == table and k[1] not in current]:
             gone = state.shadow[key]
@@ -255,18 +270,27 @@ def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
         if not AGENT_OWNED_SET.isdisjoint(values)
     }
     reconfigured |= {(table, row["id"]) for table, rows in changes.created.rows.items() for row in rows}
-    seen: set[Key] = set()
+    digests = state.shadow_digests
+    forgotten: list[Key] = []
+    matched = 0
     for table in RESOURCE_TABLES:
         retired = RETIRED_STATE.get(table)
         for row in state.table(table):
             key: Key = (table, row["id"])
+            stored = digests.get(key, MISSING)
+            if stored is not MISSING:
+                matched += 1
             if retired is not None and row["state"] == retired:
                 changes.shadow_writes.pop(key, None)
-                continue  # retired rows are not read again, so the engine forgets them
-            seen.add(key)
-            if key in reconfigured or key not in state.shadow_digests:
-                if state.shadow_digests.get(key) != shadow_digest(table, row):
+                if stored is not MISSING:
+                    forgotten.append(key)  # retired rows are not read again, so the engine forgets them
+                continue
+            if stored is MISSING or key in reconfigured:
+                if stored != shadow_digest(table, row):
                     changes.shadow_writes[key] = row
                 else:
                     changes.shadow_writes.pop(key, None)
-    changes.shadow_deletes = [key for key in state.shadow_digests if key not in seen]
+    if matched < len(digests):  # shadows of rows deleted since (rare): forgotten too
+        present = {(table, row["id"]) for table in RESOURCE_TABLES for row in state.table(table)}
+        forgotten += [key for key in digests if key not in present]
+    changes.shadow_deletes = forgotten

@@ -43,6 +43,7 @@ class AccountState:
     # (None for one stored without), and the fields of those that differ from the rows as loaded.
     shadow_digests: dict[Key, int | None] = field(default_factory=dict)
     shadow: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    observe_tables: set[str] | None = None  # the tables with something for observe() to see; None: all
     audit: list[tuple[str, str, dt.datetime]] = field(default_factory=list)  # (resource_type, resource_id, at)
     open_waste: list[Row] = field(default_factory=list)
     account_frozen_until: dt.datetime | None = None
