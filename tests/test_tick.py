@@ -200,6 +200,24 @@ def test_seven_day_columns_follow_history_through_stops_and_without_kept_windows
     assert one(seeded_db, "select count(*) from driftworld.workload_profiles where recent is not null") > 0
 
 
+RUNNING_PROFILES = (
+    "select p.resource_id, p.walk_value, p.recent->>'through' as through from driftworld.workload_profiles p "
+    "join instances i on i.id = p.resource_id where i.state = 'running'"
+)
+
+
+def test_each_day_moves_and_keeps_every_running_instance_profile(seeded_db: Database) -> None:
+    """The cost walk and the 7-day window of each running instance are written back every day."""
+    disable_scenarios(seeded_db)
+    before = {r["resource_id"]: r for r in rows(seeded_db, RUNNING_PROFILES)}
+    driftworld.tick(seeded_db)
+    after = {r["resource_id"]: r for r in rows(seeded_db, RUNNING_PROFILES)}
+    assert after and after.keys() == before.keys()
+    moved = [i for i in after if after[i]["walk_value"] != before[i]["walk_value"]]
+    assert len(moved) >= 0.9 * len(after)  # a walk held at its bound may stay put
+    assert {r["through"] for r in after.values()} == {DAY1.isoformat()}
+
+
 def test_one_tick_updates_live_values_and_seven_day_columns(seeded_db: Database) -> None:
     driftworld.tick(seeded_db)
     instances = rows(

@@ -89,7 +89,7 @@ def shadow_digest(table: str, row: Row) -> int:
     """A stable 64-bit fingerprint (a signed bigint) of a row's agent-owned fields and provider id, taken
     from the row as it is (orjson writes UUIDs and dates itself): equal fields give equal digests. A
     representation that differs (2 against 2.0) only costs a comparison in full, never a missed change."""
-    encoded = canonical_json([row.get(name) for name in DIGESTED[table]])
+    encoded = canonical_json(list(map(row.get, DIGESTED[table])))
     return int.from_bytes(hashlib.blake2b(encoded, digest_size=8).digest(), "big", signed=True)
 
 
