@@ -35,7 +35,7 @@ class Day:
         self.day_off = is_day_off(state.day, seasonality)
         self.weekend = is_weekend(state.day)
         self.month_end = seasonality and is_month_end(state.day)
-        self.today: dict[tuple[str, str], dict[str, Any]] = {}  # metrics payloads written today
+        self.today: dict[int, dict[str, Any]] = {}  # metrics payloads written today, by id() of their row
 
     def draws(self, purpose: str) -> Any:
         return stream(self.world_seed, self.state.account.id, self.state.day, purpose)
@@ -57,7 +57,7 @@ class Day:
 
     def metric(self, table: str, row: Row, cost: float, payload: dict[str, Any]) -> None:
         account = self.state.account
-        self.today[(table, metrics_id(BY_TABLE[table], row))] = payload
+        self.today[id(row)] = payload  # the row lives all day: its id() is a key hashed in C, unlike a UUID
         self.changes.append(
             "metrics_daily",
             {
@@ -73,13 +73,13 @@ class Day:
 
     def live(self, table: str, row: Row, **values: Any) -> None:
         """Today's live values and the 7-day columns rolled over today's observation (step 6)."""
-        kind = BY_TABLE[table]
-        if kind.rolled:
-            key = (table, metrics_id(kind, row))
-            profile = self.state.profiles[(table, row["id"])]
-            rolled, profile.recent = roll(kind.rolled, profile.recent, self.state.day, self.today.get(key, {}))
+        rolled_columns = BY_TABLE[table].rolled
+        if rolled_columns:
+            key = (table, row["id"])
+            profile = self.state.profiles[key]
+            rolled, profile.recent = roll(rolled_columns, profile.recent, self.state.day, self.today.get(id(row), {}))
             values.update(rolled)
-            self.changes.profile_rolls[(table, row["id"])] = profile
+            self.changes.profile_rolls[key] = profile
         self.changes.update(table, row, **values)
 
 
@@ -131,8 +131,7 @@ def instances(day: Day) -> None:
     peak = day.draws("peak:instances").uniforms(1.2, 1.8, len(running)).tolist()
     walks, costs = walk.tolist(), cost.tolist()
     for i, (row, obs, profile) in enumerate(zip(running, observed, profiles, strict=True)):
-        profile.walk_value = round(walks[i], 6)
-        day.changes.profile_rolls[("instances", row["id"])] = profile
+        profile.walk_value = round(walks[i], 6)  # written with the 7-day window, by live() below
         network = obs["network_mb"]
         payload = {
             "cpu_avg": round(obs["cpu_avg"], 2),

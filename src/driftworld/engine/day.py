@@ -22,8 +22,10 @@ from driftworld.model.streams import stream
 def adopt_unprofiled(state: AccountState, changes: DayChanges) -> None:
     """Resources an agent created get a healthy profile; a price they wrote is kept."""
     for table, rows in state.rows.items():
+        if table in ("resource_tags", "api_clients"):
+            continue
         for row in rows:
-            if (table, row["id"]) in state.profiles or table in ("resource_tags", "api_clients"):
+            if (table, row["id"]) in state.profiles:
                 continue
             profile = Profile(table, row["id"], wl.healthy_profile(str(row.get("env") or "dev")), born_on=state.day)
             if table == "instances" and row.get("hourly_cost") is not None:
