@@ -12,7 +12,7 @@ from typing import Any
 from driftworld.config import load_settings
 from driftworld.engine.account_day import Outcome, Simulator, Status, Target
 from driftworld.engine.clock import last_days, read_settings
-from driftworld.engine.workers import Outcomes, run_in_workers, worker_count
+from driftworld.engine.workers import Outcomes, pool_running, run_in_workers, worker_count
 from driftworld.model.factory import Account
 from driftworld.store.database import Database, resolve_database
 from driftworld.store.migrations import require_current
@@ -171,7 +171,7 @@ def tick(
             pending = []
             batches: Iterable[Outcomes] = (
                 run_in_workers(database, settings, now, target, chunks, workers)
-                if len(chunks) > 1 and workers > 1
+                if workers > 1 and (len(chunks) > 1 or pool_running(workers))  # one batch: not worth a new pool
                 else (local.run(chunk, target) for chunk in chunks)
             )
             for outcomes in batches:
