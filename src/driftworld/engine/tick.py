@@ -135,8 +135,9 @@ def tick(
 ) -> TickResult:
     """Simulate the next `days` virtual days (default 1), or every day up to `date`, of each active account.
 
-    More than one account runs in worker processes (`DRIFTWORLD_TICK_WORKERS`, engine/workers.py); they
-    import the caller's main module, so a calling script keeps its top-level work under a `__main__` guard."""
+    More than one account (and any, once the pool runs) runs in worker processes (`DRIFTWORLD_TICK_WORKERS`,
+    engine/workers.py); they import the caller's main module, so a calling script keeps its top-level work
+    under a `__main__` guard."""
     if days is not None and date is not None:
         raise InvalidTickRequest("give either days or date, not both")
     days = 1 if days is None and date is None else days
