@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from driftworld.store.database import Database
 from driftworld.store.world_io import adapt_connection, copy_rows
 
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))  # valid UTF-8, no NUL
+TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"))  # what PostgreSQL text holds
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
