@@ -194,17 +194,14 @@ def _attach_history_windows(conn: Conn, states: list[AccountState]) -> None:
 def _as_copy_text(values: list[Any]) -> list[Any]:
     """One column's values in the form COPY formats fastest (psycopg's C dumpers): UUIDs and JSON as
     text; a run of the same UUID object (a row's account, organisation) is converted once."""
-    sample = next((v for v in values if v is not None), None)
-    if isinstance(sample, uuid.UUID):
+    if isinstance(next((v for v in values if v is not None), None), uuid.UUID):
         converted, last, text = [], None, None
         for value in values:
             if value is not last:
                 last, text = value, None if value is None else str(value)
             converted.append(text)
         return converted
-    if isinstance(sample, dict | list):
-        return [_dumps(v).decode() if isinstance(v, dict | list) else v for v in values]
-    return values
+    return [_dumps(v).decode() if isinstance(v, dict | list) else v for v in values]
 
 
 def copy_rows(conn: Conn, table: str, rows: Sequence[Row], schema: str = "public") -> None:
