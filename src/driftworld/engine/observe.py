@@ -112,11 +112,17 @@ def stale_shadows(state: AccountState) -> list[Key]:
                 stale.append(key)
                 state.observe_tables.add(table)
     if matched < len(digests):  # some shadowed rows are gone (rare): find them
-        present = {(table, row["id"]) for table in RESOURCE_TABLES for row in state.table(table)}
-        gone = [key for key in digests if key not in present]
+        gone = _shadows_without_rows(state)
         state.observe_tables.update(table for table, _ in gone)
         stale += gone
     return stale
+
+
+def _shadows_without_rows(state: AccountState) -> list[Key]:
+    """The shadows whose rows are no longer in the state (deleted since): a full pass, so only called
+    when fewer shadows than rows matched."""
+    present = {(table, row["id"]) for table in RESOURCE_TABLES for row in state.table(table)}
+    return [key for key in state.shadow_digests if key not in present]
 
 
 def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> bool:
@@ -291,6 +297,5 @@ def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
                 else:
                     changes.shadow_writes.pop(key, None)
     if matched < len(digests):  # shadows of rows deleted since (rare): forgotten too
-        present = {(table, row["id"]) for table in RESOURCE_TABLES for row in state.table(table)}
-        forgotten += [key for key in digests if key not in present]
+        forgotten += _shadows_without_rows(state)
     changes.shadow_deletes = forgotten
