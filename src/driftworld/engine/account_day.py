@@ -7,9 +7,11 @@ batch fails it is retried account by account, so one bad account never holds bac
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -48,6 +50,21 @@ class Target:
     source: Literal["seed", "tick"] = "tick"
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a batch. A batch makes hundreds of thousands of
+    short-lived dicts, lists and tuples, all freed by reference counting, and the collector's passes
+    over them cost about a tenth of the batch's Python time. Any cycle a batch leaves is collected
+    later, once the collector runs again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Simulator:
     """Runs batches of account-days on one connection."""
 
@@ -59,7 +76,8 @@ class Simulator:
     def run(self, accounts: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:
         """Advance each account by one day; a failing batch is retried account by account."""
         try:
-            return self._attempt(accounts, target)
+            with collector_paused():
+                return self._attempt(accounts, target)
         except Exception as error:  # reported per account below; never taken for "no data"
             if len(accounts) == 1:
                 return {accounts[0].id: Outcome("failed", error=f"{type(error).__name__}: {first_line(error)}")}
@@ -129,7 +147,7 @@ class Simulator:
         The same day rules as a tick, without locks or re-reads: nothing else touches a world being seeded.
         """
         started = time.perf_counter()
-        with self.conn.transaction():
+        with collector_paused(), self.conn.transaction():
             states = load_states(self.conn, {a.id: (a, first) for a in accounts})
             clock = self.clock.on(end)
             batch: list[DayChanges] = []

@@ -46,13 +46,20 @@ class Day:
             return []
         # Python floats from here on: numpy scalars are slow to round, sum and serialise one by one.
         uniforms = self.draws(f"observe:{table}").uniforms(0.0, 1.0, len(rows) * 4).reshape(len(rows), 4).tolist()
+        profiles, today = self.state.profiles, self.state.day
+        # (label, rest day, born today) -> each number's (name, low, width): a handful per table and day
+        spans: dict[tuple[str, bool, bool], list[tuple[str, float, float]]] = {}
         observed = []
         for row, u in zip(rows, uniforms, strict=True):
-            profile = self.state.profiles.get((table, row["id"]))
-            label = profile.profile if profile else wl.healthy_profile(row.get("env", "dev"))
-            rest = wl.is_rest_day_for(row.get("env", "dev"), label, self.day_off)
-            ranges = wl.ranges_for(table, label, rest, profile.born_on if profile else None, self.state.day)
-            observed.append({k: lo + (hi - lo) * x for (k, (lo, hi)), x in zip(ranges.items(), u, strict=False)})
+            profile = profiles.get((table, row["id"]))
+            env = row.get("env", "dev")
+            label, born_on = (profile.profile, profile.born_on) if profile else (wl.healthy_profile(env), None)
+            rest = wl.is_rest_day_for(env, label, self.day_off)
+            spec = spans.get((label, rest, born_on == today))
+            if spec is None:
+                ranges = wl.ranges_for(table, label, rest, born_on, today)
+                spec = spans[(label, rest, born_on == today)] = [(k, lo, hi - lo) for k, (lo, hi) in ranges.items()]
+            observed.append({k: lo + width * x for (k, lo, width), x in zip(spec, u, strict=False)})
         return observed
 
     def metric(self, table: str, row: Row, cost: float, payload: dict[str, Any]) -> None:

@@ -8,8 +8,9 @@ A day the resource had no observation (stopped, not yet created) holds None and 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from driftworld.model.kinds import Roll
 
@@ -29,11 +30,19 @@ def day_value(day: Observations, keys: tuple[str, ...]) -> float | None:
     return total
 
 
+@functools.lru_cache(maxsize=256)
+def _iso_days(day: dt.date) -> tuple[str, str]:
+    """`day` and the day before as ISO text, once per day rather than once per resource."""
+    return day.isoformat(), (day - dt.timedelta(days=1)).isoformat()
+
+
 def _lag(window: Window | None, day: dt.date) -> int | None:
     """Days the window has not seen before `day` (0: it was kept yesterday); None when it tells nothing
     about the days before `day` (no window, or one kept after it)."""
     if not window:
         return None
+    if window["through"] == _iso_days(day)[1]:  # the daily case, without parsing a date
+        return 0
     lag = (day - dt.date.fromisoformat(window["through"])).days - 1
     return lag if lag >= 0 else None
 
@@ -47,6 +56,9 @@ def _values_before(window: Window, column: str, lag: int) -> list[float | None]:
     return (unknown + stored + unknown[:lag])[-WINDOW_DAYS:]
 
 
+NO_DAYS: list[float | None] = [None] * WINDOW_DAYS
+
+
 def roll(
     columns: Mapping[str, Roll], window: Window | None, day: dt.date, today: Observations
 ) -> tuple[dict[str, float | int], Window]:
@@ -54,11 +66,11 @@ def roll(
     window to keep for the next day."""
     lag = _lag(window, day)
     rolled: dict[str, float | int] = {}
-    kept: Window = {"through": day.isoformat()}
+    kept: Window = {"through": _iso_days(day)[0]}
     for column, spec in columns.items():
-        before = [None] * WINDOW_DAYS if window is None or lag is None else _values_before(window, column, lag)
+        before = NO_DAYS if window is None or lag is None else _values_before(window, column, lag)
         week = [*before, day_value(today, spec.keys)]
-        values = [v for v in week if v is not None]
+        values = [v for v in week if v is not None] if None in week else cast(list[float], week)
         if values:
             total = sum(values)
             rolled[column] = round(total) if spec.total else round(total / len(values), 2)
