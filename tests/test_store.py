@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,12 @@ ROWS = st.lists(
             "day": st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
             "cost": st.floats(-1e9, 1e9, allow_nan=False).map(lambda f: round(f, 4)),
             "note": st.none() | TEXT,
+            "seen_at": st.none()
+            | st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)),
+            "active": st.none() | st.booleans(),
+            "count": st.none() | st.integers(-(2**62), 2**62),
+            "ratio": st.floats(allow_nan=False, allow_infinity=False).map(np.float64),  # numpy's, as rules make
+            "mixed": st.none() | st.integers(-1000, 1000) | st.floats(-1e6, 1e6).map(lambda f: round(f, 2)),
         }
     ),
     min_size=1,
@@ -38,13 +45,15 @@ ROWS = st.lists(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(written=ROWS)
 def test_copy_rows_writes_exactly_what_it_is_given(migrated_db: Database, written: list[dict[str, Any]]) -> None:
-    """UUIDs and JSON go to COPY as text: tabs, backslashes, quotes and unicode must arrive unchanged."""
+    """Every type the engine writes goes to COPY as text: tabs, backslashes, quotes and unicode, timestamps,
+    booleans, big integers and floats (numpy's too) must arrive unchanged."""
     written = list({row["id"]: row for row in written}.values())
     with migrated_db.connect() as conn:
         adapt_connection(conn)
         conn.execute(
             "create temporary table copied (id uuid primary key, account_id uuid, name text, payload jsonb, "
-            "day date, cost numeric, note text) on commit drop"
+            "day date, cost numeric, note text, seen_at timestamptz, active boolean, count bigint, ratio float8, "
+            "mixed numeric) on commit drop"
         )
         copy_rows(conn, "copied", written, schema="pg_temp")
         read = {r["id"]: r for r in conn.execute("select * from copied").fetchall()}
