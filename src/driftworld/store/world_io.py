@@ -197,66 +197,30 @@ def _attach_history_windows(conn: Conn, states: list[AccountState]) -> None:
 # -- writing ---------------------------------------------------------------------------------------
 
 
-COPY_NULL = "\\N"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NEEDS_ESCAPE = ("\\", "\t", "\n", "\r")
-
-
-def _copy_field(value: Any) -> str:
-    """One value as COPY's text format spells it, whatever its type."""
-    if value is None:
-        return COPY_NULL
-    if isinstance(value, bool | np.bool_):
-        return "t" if value else "f"
-    if isinstance(value, float):
-        return float.__repr__(value)  # the shortest text that reads back as the same double (numpy's too)
-    if isinstance(value, int):
-        return int.__repr__(value)
-    if isinstance(value, np.generic):
-        return _copy_field(value.item())
-    if isinstance(value, dict | list):
-        return _dumps(value).decode().translate(_COPY_ESCAPES)
-    if isinstance(value, dt.date):
-        return value.isoformat()  # a datetime's carries its offset
-    return str(value).translate(_COPY_ESCAPES)  # text, UUIDs, decimals
-
-
-def _copy_column(values: list[Any]) -> list[str]:
-    """A column's values as COPY text, in C-speed passes where the column has one simple type: text
-    is escaped only when the column holds a character that needs it, and a run of the same UUID
-    object (a row's account, organisation) is converted once."""
-    kinds = set(map(type, values))
-    nullable = type(None) in kinds
-    kinds.discard(type(None))
-    if kinds == {str}:
-        joined = "".join([v for v in values if v is not None] if nullable else values)
-        if any(c in joined for c in _NEEDS_ESCAPE):
-            return [COPY_NULL if v is None else v.translate(_COPY_ESCAPES) for v in values]
-        return [COPY_NULL if v is None else v for v in values] if nullable else values
-    if kinds == {float} or kinds == {int}:
-        return [COPY_NULL if v is None else repr(v) for v in values]
-    if kinds == {uuid.UUID}:
-        converted, last, text = [], None, COPY_NULL
+def _as_copy_text(values: list[Any]) -> list[Any]:
+    """One column's values in the form COPY formats fastest (psycopg's C dumpers): UUIDs and JSON as
+    text; a run of the same UUID object (a row's account, organisation) is converted once."""
+    if isinstance(next((v for v in values if v is not None), None), uuid.UUID):
+        converted, last, text = [], None, None
         for value in values:
             if value is not last:
-                last, text = value, COPY_NULL if value is None else str(value)
+                last, text = value, None if value is None else str(value)
             converted.append(text)
         return converted
-    return list(map(_copy_field, values))
+    return [_dumps(v).decode() if isinstance(v, dict | list) else v for v in values]
 
 
 def copy_rows(conn: Conn, table: str, rows: Sequence[Row], schema: str = "public") -> None:
-    """Rows by COPY, formatted here a column at a time: one text for the whole table, where psycopg's
-    row-by-row writer costs a few Python calls per row."""
     if not rows:
         return
     columns = list(dict.fromkeys(key for row in rows for key in row))
     statement = sql.SQL("copy {}.{} ({}) from stdin").format(
         sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    texts = [_copy_column([row.get(column) for row in rows]) for column in columns]
+    values = [_as_copy_text([row.get(column) for row in rows]) for column in columns]
     with conn.cursor().copy(statement) as copy:
-        copy.write("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n")
+        for row_values in zip(*values, strict=True):
+            copy.write_row(row_values)
 
 
 def _json_default(value: Any) -> Any:
