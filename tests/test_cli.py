@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,21 @@ def test_a_bad_environment_setting_is_one_line_naming_the_variable(seeded_db: Da
     line = one_line(result.output)
     assert line.startswith("error: bad environment setting: DRIFTWORLD_TICK_WORKERS")
     assert seeded_db.url not in line  # values are never echoed: one of them may be a secret
+
+
+def test_an_unknown_account_is_one_error_line_without_a_progress_bar(seeded_db: Database) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["tick", "--days", "3", "--account", str(uuid.UUID(int=7))],
+        env={"DATABASE_URL": seeded_db.url, "COLUMNS": "200"},
+    )
+    assert result.exit_code == 2, result.output
+    assert one_line(result.output).startswith("error:")  # one line: no bar drawn before it
+
+
+def test_a_multi_day_tick_draws_its_progress_bar(seeded_db: Database) -> None:
+    output = ok(run(seeded_db.url, "tick", "--days", "2"))
+    assert "ticking virtual days" in output and "2/2" in output
 
 
 @pytest.mark.parametrize("case", BAD_CASES)

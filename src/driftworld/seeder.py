@@ -163,6 +163,7 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
         if progress:
             progress(done, total)
 
+    advance(0)
     for start in range(0, len(accounts), request.batch_size):
         chunk = accounts[start : start + request.batch_size]
         with conn.transaction():  # a chunk of accounts is seeded whole or not at all

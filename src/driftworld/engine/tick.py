@@ -165,6 +165,8 @@ def tick(
         target = Target(until=date)
         local = Simulator(conn, settings, now)
         workers = worker_count(config.tick_workers)
+        if progress:
+            progress(0, steps)  # the request is valid: a bar may show from here
         for step in range(steps):
             size = max(1, min(batch_size, -(-len(pending) // workers)))  # a small world still uses every worker
             chunks = [pending[start : start + size] for start in range(0, len(pending), size)]
