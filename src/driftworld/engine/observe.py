@@ -191,7 +191,7 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
             if before is None:
                 continue  # the digest matched: nobody changed the row
             now = shadow_of(table, row)
-            changes.shadow_writes[(table, row_id)] = row  # rewritten with its digest even when equal in full
+            changes.shadow_writes[(table, row_id)] = (row, None)  # rewritten with its digest even when equal in full
             for field in AGENT_OWNED:  # a field the shadow never recorded is adopted, not reported
                 if field in now and field in before and now[field] != before[field]:
                     _external(
@@ -292,8 +292,9 @@ def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
                     forgotten.append(key)  # retired rows are not read again, so the engine forgets them
                 continue
             if stored is MISSING or key in reconfigured:
-                if stored != shadow_digest(table, row):
-                    changes.shadow_writes[key] = row
+                digest = shadow_digest(table, row)
+                if stored != digest:
+                    changes.shadow_writes[key] = (row, digest)  # the row's last change of the day: digest kept
                 else:
                     changes.shadow_writes.pop(key, None)
     if matched < len(digests):  # shadows of rows deleted since (rare): forgotten too

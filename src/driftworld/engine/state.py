@@ -74,7 +74,8 @@ class DayChanges:
     waste_rows: list[tuple[str, Waste]] = field(default_factory=list)
     findings: list[Row] = field(default_factory=list)  # policy violations and false positives observed
     resolved: list[Row] = field(default_factory=list)  # ground-truth waste that went away: id, day, by
-    shadow_writes: dict[Key, Row] = field(default_factory=dict)  # rows whose shadow is taken as the day ends
+    # Rows whose shadow is taken as the day ends, with their digest when already known (None: taken then).
+    shadow_writes: dict[Key, tuple[Row, int | None]] = field(default_factory=dict)
     shadow_deletes: list[Key] = field(default_factory=list)
 
     def update(self, table: str, row: Row, **values: Any) -> None:

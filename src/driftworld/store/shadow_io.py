@@ -85,10 +85,10 @@ def write_observations(conn: Conn, batch: list[DayChanges]) -> None:
             "resource_id": row_id,
             "account_id": c.account.id,
             "fields": shadow_of(table, row),
-            "digest": shadow_digest(table, row),
+            "digest": shadow_digest(table, row) if digest is None else digest,
         }
         for c in batch
-        for (table, row_id), row in c.shadow_writes.items()
+        for (table, row_id), (row, digest) in c.shadow_writes.items()
     ]
     gone: dict[str, list[uuid.UUID]] = defaultdict(list)
     for changes in batch:
