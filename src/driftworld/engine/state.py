@@ -49,6 +49,9 @@ class AccountState:
     account_frozen_until: dt.datetime | None = None
     observed_since: dt.datetime | None = None  # when the engine last closed a day of this account
     changed_by_others: set[str] = field(default_factory=set)  # row ids agents or people changed in 7 days
+    # The rows' ids by their integer, to key what other tables say about a row by the row's own UUID
+    # object: a dict lookup then matches it by identity, where two equal UUIDs compare in Python.
+    own_ids: dict[int, uuid.UUID] = field(default_factory=dict)
     # Only for days simulated back to back in memory (engine/carry.py): what the database would hold.
     log_ingest: dict[uuid.UUID, list[tuple[dt.date, float]]] = field(default_factory=dict)
 

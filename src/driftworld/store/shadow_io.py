@@ -50,9 +50,10 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
         ],
         tuples={0},
     )
-    by_int = {account.int: state.shadow_digests for account, state in by_id.items()}  # int: hashed in C
+    by_int = {account.int: state for account, state in by_id.items()}  # int: hashed in C
     for account_id, resource_table, resource_id, digest in digests:
-        by_int[account_id.int][(resource_table, resource_id)] = digest
+        state = by_int[account_id.int]
+        state.shadow_digests[(resource_table, state.own_ids.get(resource_id.int, resource_id))] = digest
     for row in clocks:
         by_id[row["account_id"]].observed_since = row["at"]
     for row in waste:

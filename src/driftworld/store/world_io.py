@@ -123,15 +123,24 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
     for account_id in ids:
         account, day = days[account_id]
         key = account_id.int
+        rows = {table: by_table[table].get(key, []) for table in LOADED_TABLES}
+        own = {row["id"].int: row["id"] for table_rows in rows.values() for row in table_rows}
         states.append(
             AccountState(
                 account=account,
                 day=day,
-                rows={table: by_table[table].get(key, []) for table in LOADED_TABLES},
-                profiles={(p[1], p[2]): Profile(*p[1:]) for p in profiles.get(key, [])},
-                s3_previous={r["bucket_id"]: (r["standard"], r["ia"], r["glacier"]) for r in s3.get(key, [])},
-                log_previous={r["log_group_id"]: (r["stored_gb"], r["window_gb"]) for r in logs.get(key, [])},
+                rows=rows,
+                profiles={(p[1], own.get(p[2].int, p[2])): Profile(*p[1:]) for p in profiles.get(key, [])},
+                s3_previous={
+                    own.get(r["bucket_id"].int, r["bucket_id"]): (r["standard"], r["ia"], r["glacier"])
+                    for r in s3.get(key, [])
+                },
+                log_previous={
+                    own.get(r["log_group_id"].int, r["log_group_id"]): (r["stored_gb"], r["window_gb"])
+                    for r in logs.get(key, [])
+                },
                 schedule_tags={r["resource_id"]: r["value"] for r in schedules.get(key, [])},
+                own_ids=own,
             )
         )
     _attach_history_windows(conn, states)
