@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from driftworld.engine.clock import last_days
 from driftworld.engine.day import simulate_account_day
 from driftworld.engine.state import DayChanges, WorldSettings
 from driftworld.model.clock import WorldClock
-from driftworld.model.factory import Account
+from driftworld.model.factory import Account, Id
 from driftworld.store.database import first_line
 from driftworld.store.shadow_io import attach_observations, write_observations
 from driftworld.store.world_io import Conn, copy_rows, load_states, write_changes
@@ -73,7 +72,7 @@ class Simulator:
         self.settings = settings
         self.clock = WorldClock(settings.clock_mode, now, now.date())
 
-    def run(self, accounts: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:
+    def run(self, accounts: list[Account], target: Target) -> dict[Id, Outcome]:
         """Advance each account by one day; a failing batch is retried account by account."""
         try:
             with collector_paused():
@@ -86,9 +85,9 @@ class Simulator:
             outcomes.update(self.run([account], target))
         return outcomes
 
-    def _attempt(self, accounts: list[Account], target: Target) -> dict[uuid.UUID, Outcome]:
+    def _attempt(self, accounts: list[Account], target: Target) -> dict[Id, Outcome]:
         started = time.perf_counter()
-        outcomes: dict[uuid.UUID, Outcome] = {}
+        outcomes: dict[Id, Outcome] = {}
         with self.conn.transaction():
             ids = [a.id for a in accounts]
             locked = {
@@ -99,7 +98,7 @@ class Simulator:
                 )
             }
             clocks = last_days(self.conn, [i for i in ids if i in locked])
-            due: dict[uuid.UUID, tuple[Account, dt.date]] = {}
+            due: dict[Id, tuple[Account, dt.date]] = {}
             for account in accounts:
                 last = clocks.get(account.id)
                 if account.id not in locked:
@@ -128,7 +127,7 @@ class Simulator:
                     )
         return outcomes
 
-    def _simulate(self, due: dict[uuid.UUID, tuple[Account, dt.date]], target: Target) -> list[DayChanges]:
+    def _simulate(self, due: dict[Id, tuple[Account, dt.date]], target: Target) -> list[DayChanges]:
         batch = []
         states = load_states(self.conn, due)
         attach_observations(self.conn, states)

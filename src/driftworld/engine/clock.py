@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import psycopg
 
 from driftworld.engine.state import WorldSettings
+from driftworld.model.factory import Id
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -31,7 +31,7 @@ class WorldNotSeeded(RuntimeError):
     """The database has the schema but no world settings yet."""
 
 
-def last_days(conn: Conn, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, dt.date | None]:
+def last_days(conn: Conn, account_ids: list[Id]) -> dict[Id, dt.date | None]:
     """Last simulated day per account; None for an account without any history."""
     return {row["account_id"]: row["last_day"] for row in conn.execute(LAST_DAYS, (account_ids,))}
 

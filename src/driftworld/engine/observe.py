@@ -14,6 +14,7 @@ from typing import Any
 
 from driftworld.engine.state import AccountState, DayChanges, Key, Row
 from driftworld.model import workload as wl
+from driftworld.model.factory import Id
 from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
 from driftworld.model.resolution import is_resolved
 from driftworld.store.world_io import RETIRED_STATE, canonical_json
@@ -160,7 +161,7 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
         return  # first sight of this account (a fresh seed or another tool's world): nothing to compare
     waste_ids = {w["resource_id"] for w in state.open_waste}
     since = state.observed_since
-    sources: dict[uuid.UUID, str] = {}
+    sources: dict[Id, str] = {}
     for table in RESOURCE_TABLES:
         if state.observe_tables is not None and table not in state.observe_tables:
             continue  # every row matches its shadow
@@ -222,8 +223,8 @@ def _external(
     new: Any,
     at: dt.datetime,
     since: dt.datetime | None,
-    waste_ids: set[uuid.UUID],
-    sources: dict[uuid.UUID, str],
+    waste_ids: set[Id],
+    sources: dict[Id, str],
 ) -> None:
     source = "agent" if _explained(state, table, row, since) else "manual"
     sources.setdefault(row["id"], source)
@@ -249,7 +250,7 @@ def _external(
         )
 
 
-def resolve_waste(state: AccountState, changes: DayChanges, sources: dict[uuid.UUID, str]) -> None:
+def resolve_waste(state: AccountState, changes: DayChanges, sources: dict[Id, str]) -> None:
     tables = {waste["resource_table"] for waste in state.open_waste}
     rows = {(table, row["id"]): row for table in tables for row in state.table(table)}
     for waste in state.open_waste:

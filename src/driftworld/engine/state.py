@@ -7,17 +7,16 @@ DayChanges that the store writes with one statement per table.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftworld.model.factory import Account, Created, Profile, Waste
+from driftworld.model.factory import Account, Created, Id, Profile, Waste
 from driftworld.model.kinds import BY_TABLE
 from driftworld.model.rules.seven_day import Window
 from driftworld.model.streams import stream
 
 Row = dict[str, Any]
-Key = tuple[str, uuid.UUID]  # (table, row id)
+Key = tuple[str, Id]  # (table, row id)
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,8 @@ class AccountState:
     day: dt.date
     rows: dict[str, list[Row]]
     profiles: dict[Key, Profile]
-    s3_previous: dict[uuid.UUID, tuple[float, float, float]]  # last day's (standard, ia, glacier) GB
-    log_previous: dict[uuid.UUID, tuple[float, float]]  # last day's stored GB, ingest of the window before today
+    s3_previous: dict[Id, tuple[float, float, float]]  # last day's (standard, ia, glacier) GB
+    log_previous: dict[Id, tuple[float, float]]  # last day's stored GB, ingest of the window before today
     schedule_tags: dict[str, str]  # instance row id -> resource_tags 'schedule' value
     # (resource_type, metrics resource_id) -> 7-day window read from history, where the profile keeps none
     recent: dict[tuple[str, str], Window] = field(default_factory=dict)
@@ -49,11 +48,8 @@ class AccountState:
     account_frozen_until: dt.datetime | None = None
     observed_since: dt.datetime | None = None  # when the engine last closed a day of this account
     changed_by_others: set[str] = field(default_factory=set)  # row ids agents or people changed in 7 days
-    # The rows' ids by their integer, to key what other tables say about a row by the row's own UUID
-    # object: a dict lookup then matches it by identity, where two equal UUIDs compare in Python.
-    own_ids: dict[int, uuid.UUID] = field(default_factory=dict)
     # Only for days simulated back to back in memory (engine/carry.py): what the database would hold.
-    log_ingest: dict[uuid.UUID, list[tuple[dt.date, float]]] = field(default_factory=dict)
+    log_ingest: dict[Id, list[tuple[dt.date, float]]] = field(default_factory=dict)
 
     def table(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])
@@ -66,8 +62,8 @@ class DayChanges:
     account: Account
     day: dt.date
     created: Created = field(default_factory=Created)
-    updates: dict[str, dict[uuid.UUID, dict[str, Any]]] = field(default_factory=dict)
-    deletes: dict[str, list[uuid.UUID]] = field(default_factory=dict)
+    updates: dict[str, dict[Id, dict[str, Any]]] = field(default_factory=dict)
+    deletes: dict[str, list[Id]] = field(default_factory=dict)
     profile_updates: dict[Key, Profile] = field(default_factory=dict)
     # Profiles whose walk value or 7-day window alone moved today: the daily case, written as two columns.
     profile_rolls: dict[Key, Profile] = field(default_factory=dict)

@@ -112,14 +112,15 @@ class TickResult:
 
 
 def active_accounts(conn: Conn, account_ids: Sequence[uuid.UUID] | None) -> list[Account]:
+    wanted = None if account_ids is None else [str(a) for a in account_ids]  # ids as the engine holds them
     rows = conn.execute(
         "select id, org_id, coalesce(aws_account_number, '000000000000') as number, "
         "coalesce(primary_region, 'us-east-1') as region from cloud_accounts "
         "where is_active and (%s::uuid[] is null or id = any(%s::uuid[])) order by id",
-        (account_ids, account_ids),
+        (wanted, wanted),
     ).fetchall()
-    if account_ids is not None:
-        unknown = set(account_ids) - {r["id"] for r in rows}
+    if wanted is not None:
+        unknown = set(wanted) - {r["id"] for r in rows}
         if unknown:
             raise InvalidTickRequest("unknown or inactive account ids: " + ", ".join(sorted(map(str, unknown))))
     return [Account(r["id"], r["org_id"], r["number"], r["region"]) for r in rows]
@@ -160,7 +161,7 @@ def tick(
             steps = max((date - oldest).days, 1)
         settings = read_settings(conn)
         now = dt.datetime.now(dt.UTC)
-        results = {a.id: AccountResult(a.id, "skipped") for a in accounts}
+        results = {a.id: AccountResult(uuid.UUID(a.id), "skipped") for a in accounts}
         pending = list(accounts)
         target = Target(until=date)
         local = Simulator(conn, settings, now)

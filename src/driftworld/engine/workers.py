@@ -15,7 +15,6 @@ import multiprocessing
 import multiprocessing.util
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,11 +23,11 @@ import psycopg
 
 from driftworld.engine.account_day import Outcome, Simulator, Target
 from driftworld.engine.state import WorldSettings
-from driftworld.model.factory import Account
+from driftworld.model.factory import Account, Id
 from driftworld.store.database import Database
 from driftworld.store.world_io import Conn, adapt_connection
 
-Outcomes = dict[uuid.UUID, Outcome]
+Outcomes = dict[Id, Outcome]
 
 _pool: tuple[int, ProcessPoolExecutor] | None = None
 _pool_lock = threading.Lock()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,10 +42,15 @@ SERVICES = (
 )
 
 
+# A uuid column's value as the engine holds it: its text. The engine's connections load uuid columns as
+# text and every id it makes is text, so ids hash and compare in C (a uuid.UUID hashes in Python).
+Id = str
+
+
 @dataclass(frozen=True)
 class Account:
-    id: uuid.UUID
-    org_id: uuid.UUID
+    id: Id
+    org_id: Id
     aws_account_number: str
     primary_region: str
 
@@ -54,7 +58,7 @@ class Account:
 @dataclass
 class Profile:
     resource_table: str
-    resource_id: uuid.UUID
+    resource_id: Id
     profile: str
     params: dict[str, Any] = field(default_factory=dict)
     walk_value: float | None = None
@@ -69,7 +73,7 @@ class Waste:
 
     scenario: str
     resource_table: str
-    resource_id: uuid.UUID
+    resource_id: Id
     expected_fix: str
     daily_cost: float
     related: tuple[str, ...] = ()
@@ -104,7 +108,7 @@ class Builder:
         self.day = day
         self.created = Created()
         self.extra_tags: dict[str, str] = {}  # e.g. created_by: drift_engine on what the engine makes
-        self.profile_index: dict[tuple[str, uuid.UUID], Profile] = {}  # where later steps look profiles up
+        self.profile_index: dict[tuple[str, Id], Profile] = {}  # where later steps look profiles up
 
     # -- common parts -------------------------------------------------------------------------
     def _base(self, table: str, created_day: dt.date, env: str | None, tags: dict[str, str] | None) -> Row:

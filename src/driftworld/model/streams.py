@@ -69,11 +69,12 @@ class Stream:
     def digits(self, count: int) -> str:
         return "".join(str(int(u * 10)) for u in self._units(count).tolist())
 
-    def uuid(self) -> UUID:
-        return UUID(bytes=self._bytes(16), version=4)
+    def uuid(self) -> str:
+        """A version-4 UUID, as text."""
+        return self.uuid_texts(1)[0]
 
     def uuid_texts(self, n: int) -> list[str]:
-        """n version-4 UUIDs as text, as `str(self.uuid())` would give them, without a UUID object each."""
+        """n version-4 UUIDs as text, as `str(uuid.UUID(...))` spells them, without a UUID object each."""
         raw = np.frombuffer(self._bytes(16 * n), dtype=np.uint8).reshape(n, 16).copy()
         raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
         raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant

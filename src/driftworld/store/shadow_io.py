@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 
 from driftworld.engine.observe import shadow_digest, shadow_of, stale_shadows
 from driftworld.engine.state import AccountState, DayChanges
+from driftworld.model.factory import Id
 from driftworld.store.world_io import Conn, copy_rows, fetch_all, read_sql, to_json
 
 # When the engine last closed a day of each account: agents' audit rows since then explain changes.
@@ -50,10 +50,8 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
         ],
         tuples={0},
     )
-    by_int = {account.int: state for account, state in by_id.items()}  # int: hashed in C
     for account_id, resource_table, resource_id, digest in digests:
-        state = by_int[account_id.int]
-        state.shadow_digests[(resource_table, state.own_ids.get(resource_id.int, resource_id))] = digest
+        by_id[account_id].shadow_digests[(resource_table, resource_id)] = digest
     for row in clocks:
         by_id[row["account_id"]].observed_since = row["at"]
     for row in waste:
@@ -91,7 +89,7 @@ def write_observations(conn: Conn, batch: list[DayChanges]) -> None:
         for c in batch
         for (table, row_id), (row, digest) in c.shadow_writes.items()
     ]
-    gone: dict[str, list[uuid.UUID]] = defaultdict(list)
+    gone: dict[str, list[Id]] = defaultdict(list)
     for changes in batch:
         for table, row_id in changes.shadow_deletes:
             gone[table].append(row_id)

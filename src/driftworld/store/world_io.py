@@ -22,9 +22,10 @@ from psycopg.adapt import Loader
 from psycopg.rows import tuple_row
 from psycopg.types.json import set_json_dumps
 from psycopg.types.numeric import FloatLoader
+from psycopg.types.string import TextLoader
 
 from driftworld.engine.state import AccountState, DayChanges, Row
-from driftworld.model.factory import Account, Profile
+from driftworld.model.factory import Account, Id, Profile
 from driftworld.model.kinds import BY_TABLE, KINDS, RESOURCE_TABLES, ROLLED_KINDS, metrics_id
 from driftworld.model.rules.seven_day import WINDOW_DAYS
 
@@ -54,8 +55,9 @@ class OrjsonLoader(Loader):
 
 
 def adapt_connection(conn: Conn) -> None:
-    """Numbers arrive as floats (the model computes in floats and compares with what it wrote), and
-    JSON goes through orjson, several times faster than the standard library. Timestamps arrive in
+    """Numbers arrive as floats (the model computes in floats and compares with what it wrote), ids as
+    text (model/factory.py, `Id`), and JSON goes through orjson, several times faster than the
+    standard library. Timestamps arrive in
     UTC: psycopg returns them in the session's time zone, and any name but 'UTC' (even 'Etc/UTC', a
     server's usual default) costs a zoneinfo conversion per value."""
     if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
@@ -63,16 +65,17 @@ def adapt_connection(conn: Conn) -> None:
         if not conn.autocommit:
             conn.commit()
     conn.adapters.register_loader("numeric", FloatLoader)
+    conn.adapters.register_loader("uuid", TextLoader)
     conn.adapters.register_loader("json", OrjsonLoader)
     conn.adapters.register_loader("jsonb", OrjsonLoader)
     set_json_dumps(_dumps, conn)
 
 
-def _group(rows: list[Any], key: str | int = "account_id") -> dict[int, list[Any]]:
-    """Rows by account, keyed by the UUID's integer: hashed in C, where a UUID hashes in Python."""
-    grouped: dict[int, list[Any]] = defaultdict(list)
+def _group(rows: list[Any], key: str | int = "account_id") -> dict[Id, list[Any]]:
+    """Rows by account."""
+    grouped: dict[Id, list[Any]] = defaultdict(list)
     for row in rows:
-        grouped[row[key].int].append(row)
+        grouped[row[key]].append(row)
     return grouped
 
 
@@ -98,7 +101,7 @@ def fetch_all(
 PROFILE_COLUMNS = "account_id, resource_table, resource_id, profile, params, walk_value, walk_anchor, born_on, recent"
 
 
-def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> list[AccountState]:
+def load_states(conn: Conn, days: dict[Id, tuple[Account, dt.date]]) -> list[AccountState]:
     """Every account's world, profiles and yesterday's storage, with one read per table."""
     ids = list(days)
     pairs = ([str(a) for a in ids], [days[a][1] for a in ids])
@@ -122,32 +125,22 @@ def load_states(conn: Conn, days: dict[uuid.UUID, tuple[Account, dt.date]]) -> l
     states = []
     for account_id in ids:
         account, day = days[account_id]
-        key = account_id.int
-        rows = {table: by_table[table].get(key, []) for table in LOADED_TABLES}
-        own = {row["id"].int: row["id"] for table_rows in rows.values() for row in table_rows}
         states.append(
             AccountState(
                 account=account,
                 day=day,
-                rows=rows,
-                profiles={(p[1], own.get(p[2].int, p[2])): Profile(*p[1:]) for p in profiles.get(key, [])},
-                s3_previous={
-                    own.get(r["bucket_id"].int, r["bucket_id"]): (r["standard"], r["ia"], r["glacier"])
-                    for r in s3.get(key, [])
-                },
-                log_previous={
-                    own.get(r["log_group_id"].int, r["log_group_id"]): (r["stored_gb"], r["window_gb"])
-                    for r in logs.get(key, [])
-                },
-                schedule_tags={r["resource_id"]: r["value"] for r in schedules.get(key, [])},
-                own_ids=own,
+                rows={table: by_table[table].get(account_id, []) for table in LOADED_TABLES},
+                profiles={(p[1], p[2]): Profile(*p[1:]) for p in profiles.get(account_id, [])},
+                s3_previous={r["bucket_id"]: (r["standard"], r["ia"], r["glacier"]) for r in s3.get(account_id, [])},
+                log_previous={r["log_group_id"]: (r["stored_gb"], r["window_gb"]) for r in logs.get(account_id, [])},
+                schedule_tags={r["resource_id"]: r["value"] for r in schedules.get(account_id, [])},
             )
         )
     _attach_history_windows(conn, states)
     return states
 
 
-def _live_rows(table: str, ids: list[uuid.UUID]) -> tuple[sql.Composed, tuple[list[uuid.UUID], ...]]:
+def _live_rows(table: str, ids: list[Id]) -> tuple[sql.Composed, tuple[list[Id], ...]]:
     """A table's rows for the batch; retired rows (terminated, deleted) only until the engine has seen
     them so, found from the shadows' side so that years of retired rows are never read again."""
     live = sql.SQL("select * from {t} where account_id = any(%s)").format(t=sql.Identifier(table))
@@ -191,7 +184,7 @@ def _attach_history_windows(conn: Conn, states: list[AccountState]) -> None:
             sorted({resource_id for _, _, resource_id in wanted}),
         ),
     ).fetchall()
-    days: dict[tuple[uuid.UUID, str, str], dict[dt.date, Row]] = defaultdict(dict)
+    days: dict[tuple[Id, str, str], dict[dt.date, Row]] = defaultdict(dict)
     for row in rows:
         days[(row["account_id"], row["resource_type"], row["resource_id"])][row["date"]] = row
     for state, table, resource_id in wanted:
@@ -207,8 +200,8 @@ def _attach_history_windows(conn: Conn, states: list[AccountState]) -> None:
 
 
 def _as_copy_text(values: list[Any]) -> list[Any]:
-    """One column's values in the form COPY formats fastest (psycopg's C dumpers): UUIDs and JSON as
-    text; a run of the same UUID object (a row's account, organisation) is converted once."""
+    """One column's values in the form COPY formats fastest (psycopg's C dumpers): JSON, and any
+    uuid.UUID a caller passes, as text; a run of the same UUID object is converted once."""
     if isinstance(next((v for v in values if v is not None), None), uuid.UUID):
         converted, last, text = [], None, None
         for value in values:
@@ -251,7 +244,7 @@ def to_json(value: Any) -> str:
     return _dumps(value).decode()
 
 
-def update_rows(conn: Conn, table: str, changes: dict[uuid.UUID, dict[str, Any]]) -> None:
+def update_rows(conn: Conn, table: str, changes: dict[Id, dict[str, Any]]) -> None:
     """One UPDATE per distinct set of changed columns, fed from a JSON recordset of the table's own row type."""
     by_columns: dict[tuple[str, ...], list[Row]] = defaultdict(list)
     for row_id, values in changes.items():
@@ -267,7 +260,7 @@ def update_rows(conn: Conn, table: str, changes: dict[uuid.UUID, dict[str, Any]]
         conn.execute(statement, (to_json(rows),))
 
 
-def upsert_profiles(conn: Conn, account_of: dict[uuid.UUID, uuid.UUID], profiles: Iterable[Profile]) -> None:
+def upsert_profiles(conn: Conn, account_of: dict[Id, Id], profiles: Iterable[Profile]) -> None:
     rows = [
         {
             "resource_table": p.resource_table,
@@ -297,7 +290,7 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
     """Write a batch of account-days (several days of an account at once, too): creations, deletions,
     updates, history, events, profiles. A row created and deleted within the batch is never written;
     a created row already carries its final values (the engine changes it in place)."""
-    deletes: dict[str, list[uuid.UUID]] = defaultdict(list)
+    deletes: dict[str, list[Id]] = defaultdict(list)
     for changes in batch:
         for table, ids in changes.deletes.items():
             deletes[table].extend(ids)
@@ -312,11 +305,11 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
         copy_rows(conn, table, created.pop(table))  # parents before the rows that point at them
     for table, rows in created.items():
         copy_rows(conn, table, rows)
-    updates: dict[str, dict[uuid.UUID, dict[str, Any]]] = defaultdict(dict)
+    updates: dict[str, dict[Id, dict[str, Any]]] = defaultdict(dict)
     for changes in batch:
         for table, changed in changes.updates.items():
             for row_id, values in changed.items():
-                if not born or row_id not in born:  # (an empty set still hashes the UUID)
+                if row_id not in born:
                     updates[table].setdefault(row_id, {}).update(values)
     with conn.pipeline():  # sent together: one network flight (COPY cannot join a pipeline)
         for table, all_ids in deletes.items():
@@ -334,8 +327,8 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
         copy_rows(conn, table, [row for changes in batch for row in changes.history.get(table, [])])
     copy_rows(conn, "resource_change_events", [e for changes in batch for e in changes.events])
     account_of = {}
-    profiles: dict[tuple[str, uuid.UUID], Profile] = {}  # a profile created and changed the same day: once
-    rolls: dict[tuple[str, uuid.UUID], Profile] = {}
+    profiles: dict[tuple[str, Id], Profile] = {}  # a profile created and changed the same day: once
+    rolls: dict[tuple[str, Id], Profile] = {}
     for changes in batch:
         for profile in [*changes.created.profiles, *changes.profile_updates.values()]:
             if gone and profile.resource_id in gone:
