@@ -8,6 +8,8 @@ import uuid
 import psycopg
 import pytest
 
+from driftworld.engine.observe import AGENT_OWNED, DIGESTED
+from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
 from driftworld.store.database import Database
 from tests.conftest import END_DATE
 from tests.world_tables import WORLD_TABLES
@@ -68,6 +70,20 @@ def test_every_contract_table_and_column_exists(migrated_db: Database) -> None:
     assert missing_tables == [], f"contract tables missing from the database: {missing_tables}"
     missing = {t: sorted(set(cols) - found[t]) for t, cols in WORLD_TABLES.items() if set(cols) - found[t]}
     assert missing == {}, f"contract columns missing from the database: {missing}"
+
+
+def test_each_tables_digested_columns_are_its_agent_owned_columns_then_its_provider_id(
+    migrated_db: Database,
+) -> None:
+    """A shadow digest reads a per-table list (engine/observe.py): a column a migration adds to
+    AGENT_OWNED's names must join it, or agents' changes to it would go unseen."""
+    with migrated_db.connect() as conn:
+        public = columns_of(conn, "public")
+    for table in RESOURCE_TABLES:
+        provider = BY_TABLE[table].metrics_id
+        expected = tuple(name for name in AGENT_OWNED if name in public[table]) + ((provider,) if provider else ())
+        assert DIGESTED[table] == expected, table
+    assert set(DIGESTED) == set(RESOURCE_TABLES)
 
 
 def test_the_contract_copy_is_not_trivially_small() -> None:

@@ -70,20 +70,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# What a shadow's digest covers, per table: the agent-owned fields, then the provider id.
-DIGESTED = {
-    table: (*AGENT_OWNED, *((BY_TABLE[table].metrics_id,) if BY_TABLE[table].metrics_id else ()))
-    for table in RESOURCE_TABLES
+_POLICY = ("optimization_policy", "optimization_policy_locked", "optimization_freeze_until")
+# What a shadow holds and its digest covers, per table: the agent-owned columns the table has (in
+# AGENT_OWNED's order), then its provider id. A digest then reads 6 to 10 fields, not all 27 names;
+# tests/test_schema.py keeps these lists equal to what the migrations create.
+DIGESTED: dict[str, tuple[str, ...]] = {
+    "autoscaling_groups": (
+        *_POLICY,
+        "desired_capacity",
+        "min_size",
+        "max_size",
+        "instance_type",
+        "name",
+        "tags",
+        "env",
+    ),
+    "instances": (*_POLICY, "instance_type", "state", "name", "tags", "env", "instance_id"),
+    "volumes": (*_POLICY, "volume_type", "size_gib", "state", "tags", "volume_id"),
+    "snapshots": (*_POLICY, "size_gib", "tags", "snapshot_id"),
+    "s3_buckets": (*_POLICY, "lifecycle_policy", "lifecycle_rules", "name", "tags", "env"),
+    "rds_instances": (*_POLICY, "instance_class", "multi_az", "state", "tags", "env", "db_instance_id"),
+    "cache_clusters": (*_POLICY, "node_type", "num_nodes", "tags", "env", "cluster_id"),
+    "load_balancers": (*_POLICY, "name", "tags", "env", "lb_arn"),
+    "elastic_ips": (*_POLICY, "state", "tags", "associated_instance_id", "associated_lb_arn", "allocation_id"),
+    "lambda_functions": (*_POLICY, "memory_mb", "timeout_seconds", "provisioned_concurrency", "name", "tags", "env"),
+    "log_groups": (*_POLICY, "retention_days", "retention_in_days", "name", "tags", "env"),
+    "container_clusters": (*_POLICY, "name", "tags", "env"),
+    "container_nodes": (*_POLICY, "instance_type", "state", "tags"),
+    "container_services": (*_POLICY, "name", "tags", "env"),
+    "managed_services": (*_POLICY, "instance_type", "name", "tags", "env"),
+    "streaming_clusters": (*_POLICY, "name", "tags", "env"),
 }
 
 
 def shadow_of(table: str, row: Row) -> dict[str, Any]:
     """The agent-owned fields of a row, plus its provider id (to match audit rows after a delete)."""
-    fields = {name: _plain(row[name]) for name in AGENT_OWNED if name in row}
-    provider = BY_TABLE[table].metrics_id
-    if provider:
-        fields[provider] = row[provider]
-    return fields
+    return {name: _plain(row[name]) for name in DIGESTED[table] if name in row}
 
 
 def shadow_digest(table: str, row: Row) -> int:
