@@ -201,15 +201,19 @@ def _attach_history_windows(conn: Conn, states: list[AccountState]) -> None:
 
 def _as_copy_text(values: list[Any]) -> list[Any]:
     """One column's values in the form COPY formats fastest (psycopg's C dumpers): JSON, and any
-    uuid.UUID a caller passes, as text; a run of the same UUID object is converted once."""
-    if isinstance(next((v for v in values if v is not None), None), uuid.UUID):
+    uuid.UUID a caller passes, as text; a run of the same UUID object is converted once. The column's
+    types are looked at once (in C), so a column of plain values is passed on as it is."""
+    types = set(map(type, values))
+    if any(issubclass(t, dict | list) for t in types):
+        return [_dumps(v).decode() if isinstance(v, dict | list) else v for v in values]
+    if any(issubclass(t, uuid.UUID) for t in types):
         converted, last, text = [], None, None
         for value in values:
             if value is not last:
                 last, text = value, None if value is None else str(value)
             converted.append(text)
         return converted
-    return [_dumps(v).decode() if isinstance(v, dict | list) else v for v in values]
+    return values
 
 
 def copy_rows(conn: Conn, table: str, rows: Sequence[Row], schema: str = "public") -> None:
