@@ -55,10 +55,11 @@ class Day:
             env = row.get("env", "dev")
             label, born_on = (profile.profile, profile.born_on) if profile else (wl.healthy_profile(env), None)
             rest = wl.is_rest_day_for(env, label, self.day_off)
-            spec = spans.get((label, rest, born_on == today))
+            key = (label, rest, born_on == today)
+            spec = spans.get(key)
             if spec is None:
                 ranges = wl.ranges_for(table, label, rest, born_on, today)
-                spec = spans[(label, rest, born_on == today)] = [(k, lo, hi - lo) for k, (lo, hi) in ranges.items()]
+                spec = spans[key] = [(k, lo, hi - lo) for k, (lo, hi) in ranges.items()]
             observed.append({k: lo + width * x for (k, lo, width), x in zip(spec, u, strict=False)})
         return observed
 

@@ -57,9 +57,8 @@ class OrjsonLoader(Loader):
 def adapt_connection(conn: Conn) -> None:
     """Numbers arrive as floats (the model computes in floats and compares with what it wrote), ids as
     text (model/factory.py, `Id`), and JSON goes through orjson, several times faster than the
-    standard library. Timestamps arrive in
-    UTC: psycopg returns them in the session's time zone, and any name but 'UTC' (even 'Etc/UTC', a
-    server's usual default) costs a zoneinfo conversion per value."""
+    standard library. Timestamps arrive in UTC: psycopg returns them in the session's time zone, and
+    any name but 'UTC' (even 'Etc/UTC', a server's usual default) costs a zoneinfo conversion per value."""
     if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
         conn.execute("set time zone 'UTC'")
         if not conn.autocommit:
@@ -72,7 +71,7 @@ def adapt_connection(conn: Conn) -> None:
 
 
 def _group(rows: list[Any], key: str | int = "account_id") -> dict[Id, list[Any]]:
-    """Rows by account."""
+    """Rows by account id."""
     grouped: dict[Id, list[Any]] = defaultdict(list)
     for row in rows:
         grouped[row[key]].append(row)
@@ -104,7 +103,7 @@ PROFILE_COLUMNS = "account_id, resource_table, resource_id, profile, params, wal
 def load_states(conn: Conn, days: dict[Id, tuple[Account, dt.date]]) -> list[AccountState]:
     """Every account's world, profiles and yesterday's storage, with one read per table."""
     ids = list(days)
-    pairs = ([str(a) for a in ids], [days[a][1] for a in ids])
+    pairs = (ids, [days[a][1] for a in ids])
     *table_rows, profile_rows, s3_rows, log_rows, schedule_rows = fetch_all(
         conn,
         [
