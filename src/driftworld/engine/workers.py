@@ -108,6 +108,7 @@ def _connection_to(database: Database) -> Conn:
     conn = database.connect(autocommit=True)
     multiprocessing.util.Finalize(conn, conn.close, exitpriority=10)  # closed when the worker exits
     adapt_connection(conn)
+    conn.prepare_threshold = 0  # a worker runs the same statements every batch: prepared from the first one
     _connection = (database.url, conn)
     return conn
 
