@@ -65,7 +65,7 @@ class Day:
 
     def metric(self, table: str, row: Row, cost: float, payload: dict[str, Any]) -> None:
         account = self.state.account
-        self.today[id(row)] = payload  # the row lives all day: its id() is a key hashed in C, unlike a UUID
+        self.today[id(row)] = payload  # the row lives all day: its id() is a key, one int instead of (table, id)
         self.changes.append(
             "metrics_daily",
             {
