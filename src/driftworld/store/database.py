@@ -24,8 +24,11 @@ class Database:
     connect_timeout_s: int = 5
 
     def connect(self, autocommit: bool = False) -> psycopg.Connection[dict[str, object]]:
+        """A new connection whose session runs in UTC: psycopg returns timestamps in the session's time
+        zone, and any name but 'UTC' (even 'Etc/UTC', a server's usual default) costs a zoneinfo
+        conversion per value read."""
         try:
-            return psycopg.connect(
+            conn = psycopg.connect(
                 self.url,
                 autocommit=autocommit,
                 row_factory=dict_row,
@@ -41,6 +44,14 @@ class Database:
                     else "Run `driftworld db start` or `driftworld db status`."
                 )
             ) from error
+        try:
+            conn.execute("set time zone 'UTC'")
+            if not autocommit:
+                conn.commit()
+        except psycopg.Error:
+            conn.close()
+            raise
+        return conn
 
 
 def first_line(error: BaseException) -> str:

@@ -57,12 +57,7 @@ class OrjsonLoader(Loader):
 def adapt_connection(conn: Conn) -> None:
     """Numbers arrive as floats (the model computes in floats and compares with what it wrote), ids as
     text (model/factory.py, `Id`), and JSON goes through orjson, several times faster than the
-    standard library. Timestamps arrive in UTC: psycopg returns them in the session's time zone, and
-    any name but 'UTC' (even 'Etc/UTC', a server's usual default) costs a zoneinfo conversion per value."""
-    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-        conn.execute("set time zone 'UTC'")
-        if not conn.autocommit:
-            conn.commit()
+    standard library."""
     conn.adapters.register_loader("numeric", FloatLoader)
     conn.adapters.register_loader("uuid", TextLoader)
     conn.adapters.register_loader("json", OrjsonLoader)
