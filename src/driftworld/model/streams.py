@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from typing import TypeVar
-from uuid import UUID
 
 import numpy as np
 
@@ -89,5 +88,5 @@ class Stream:
         return self.integer(0, 86_399)
 
 
-def stream(world_seed: int, account_key: str | UUID, day: dt.date | None, purpose: str) -> Stream:
-    return Stream(world_seed, str(account_key), day, purpose)
+def stream(world_seed: int, account_key: str, day: dt.date | None, purpose: str) -> Stream:
+    return Stream(world_seed, account_key, day, purpose)
