@@ -1,4 +1,5 @@
-"""The store's bulk writes on a real database: what COPY writes is exactly what the engine held."""
+"""The store's bulk writes on a real database: what COPY, or an INSERT from JSON for a few rows, writes
+is exactly what the engine held."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from driftworld.store.database import Database
-from driftworld.store.world_io import adapt_connection, copy_rows
+from driftworld.store.world_io import COPY_ABOVE, Writes, adapt_connection, copy_rows
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"))  # what PostgreSQL text holds
 JSON = st.recursive(
@@ -42,19 +43,48 @@ ROWS = st.lists(
 )
 
 
+COLUMNS = (
+    "id uuid primary key, account_id uuid, name text, payload jsonb, day date, cost numeric, note text, "
+    "seen_at timestamptz, active boolean, count bigint, ratio float8, mixed numeric"
+)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(written=ROWS)
-def test_copy_rows_writes_exactly_what_it_is_given(migrated_db: Database, written: list[dict[str, Any]]) -> None:
-    """Every type the engine writes goes to COPY as text: tabs, backslashes, quotes and unicode, timestamps,
-    booleans, big integers and floats (numpy's too) must arrive unchanged."""
+def test_copy_rows_and_small_appends_write_exactly_what_they_are_given(
+    migrated_db: Database, written: list[dict[str, Any]]
+) -> None:
+    """Every type the engine writes goes to COPY as text, or as JSON into an INSERT: tabs, backslashes,
+    quotes and unicode, timestamps, booleans, big integers and floats (numpy's too) must arrive
+    unchanged, and both ways must store the same bytes (a world must not depend on a batch's size)."""
     written = list({row["id"]: row for row in written}.values())
+    assert len(written) <= COPY_ABOVE  # so that Writes.append takes the INSERT
     with migrated_db.connect() as conn:
         adapt_connection(conn)
-        conn.execute(
-            "create temporary table copied (id uuid primary key, account_id uuid, name text, payload jsonb, "
-            "day date, cost numeric, note text, seen_at timestamptz, active boolean, count bigint, ratio float8, "
-            "mixed numeric) on commit drop"
-        )
+        for table in ("copied", "inserted"):
+            conn.execute(f"create temporary table {table} ({COLUMNS}) on commit drop")
         copy_rows(conn, "copied", written, schema="pg_temp")
+        appends = Writes()
+        appends.append("inserted", written, schema="pg_temp")
+        appends.send(conn)
         read = {r["id"]: r for r in conn.execute("select * from copied").fetchall()}
+        as_text = "select t::text as row from {} as t order by id"
+        copied, inserted = (conn.execute(as_text.format(t)).fetchall() for t in ("copied", "inserted"))
     assert read == {row["id"]: {**row, "account_id": str(row["account_id"])} for row in written}  # uuid read as text
+    assert inserted == copied
+
+
+def test_writes_run_in_the_order_given_around_copies(migrated_db: Database) -> None:
+    """A COPY ends a pipeline and the next statements start another: a row appended by COPY is there for
+    the statements after it, and a statement's row is there for the COPY after it."""
+    many = [{"n": n} for n in range(COPY_ABOVE + 1)]
+    with migrated_db.connect() as conn:
+        conn.execute("create temporary table steps (n int primary key, seen bigint) on commit drop")
+        writes = Writes()
+        writes.execute("insert into steps values (-1, null)", ())
+        writes.append("steps", many, schema="pg_temp")  # a COPY
+        writes.execute("update steps set seen = (select count(*) from steps) where n = -1", ())
+        writes.append("steps", [{"n": -2}], schema="pg_temp")  # an INSERT
+        writes.send(conn)
+        rows = conn.execute("select n, seen from steps where n < 0 order by n").fetchall()
+    assert rows == [{"n": -2, "seen": None}, {"n": -1, "seen": COPY_ABOVE + 2}]

@@ -15,7 +15,7 @@ from driftworld.model.clock import CLOCK_MODES, WorldClock
 from driftworld.model.estate import EstateShape, build_estate
 from driftworld.model.factory import Account, Builder
 from driftworld.model.streams import stream
-from driftworld.store.world_io import Conn, adapt_connection, copy_rows, read_sql, write_changes
+from driftworld.store.world_io import Conn, Writes, adapt_connection, copy_rows, read_sql, write_changes
 
 REGIONS = ("us-east-1", "us-east-1", "us-east-1", "us-west-2", "eu-west-1")
 COMPANY_WORDS = (
@@ -167,8 +167,10 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
     for start in range(0, len(accounts), request.batch_size):
         chunk = accounts[start : start + request.batch_size]
         with conn.transaction():  # a chunk of accounts is seeded whole or not at all
-            estates = [_estate(settings.world_seed, a, first, end, settings.clock_mode, now) for a in chunk]
-            write_changes(conn, estates)
+            estates = Writes()
+            clock = settings.clock_mode
+            write_changes(estates, [_estate(settings.world_seed, a, first, end, clock, now) for a in chunk])
+            estates.send(conn)
             simulator.seed_history(chunk, first, end, advance)
     return summarize(conn)
 

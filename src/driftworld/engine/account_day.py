@@ -22,7 +22,7 @@ from driftworld.model.clock import WorldClock
 from driftworld.model.factory import Account, Id
 from driftworld.store.database import first_line
 from driftworld.store.shadow_io import attach_observations, write_observations
-from driftworld.store.world_io import Conn, copy_rows, load_states, write_changes
+from driftworld.store.world_io import Conn, Writes, load_states, read_sql, to_json, write_changes
 
 Status = Literal["simulated", "skipped", "already_simulated", "busy", "failed"]
 ACCOUNT_LOCK_NAMESPACE = 0x6477  # "dw": first key of every per-account advisory lock
@@ -114,10 +114,8 @@ class Simulator:
                     due[account.id] = (account, last + dt.timedelta(days=1))
             if due:
                 batch = self._simulate(due, target)
-                write_changes(self.conn, batch)
-                write_observations(self.conn, batch)
+                self._write(batch, target)
                 elapsed = (time.perf_counter() - started) * 1000
-                self._record(batch, target, elapsed / len(batch))
                 for changes in batch:
                     outcomes[changes.account.id] = Outcome(
                         "simulated",
@@ -146,7 +144,6 @@ class Simulator:
 
         The same day rules as a tick, without locks or re-reads: nothing else touches a world being seeded.
         """
-        started = time.perf_counter()
         with collector_paused(), self.conn.transaction():
             states = load_states(self.conn, {a.id: (a, first) for a in accounts})
             clock = self.clock.on(end)
@@ -159,24 +156,22 @@ class Simulator:
                     carry_forward(state, changes)
                 if progress:
                     progress(len(states))
-            write_changes(self.conn, batch)
-            write_observations(self.conn, batch)
-            self._record(batch, Target(until=end, source="seed"), (time.perf_counter() - started) * 1000 / len(batch))
+            self._write(batch, Target(until=end, source="seed"))
 
-    def _record(self, batch: list[DayChanges], target: Target, duration_ms: float) -> None:
-        copy_rows(
-            self.conn,
-            "tick_ledger",
-            [
-                {
-                    "account_id": c.account.id,
-                    "virtual_date": c.day,
-                    "source": target.source,
-                    "duration_ms": round(duration_ms),
-                    "rows_appended": c.rows_appended(),
-                    "scenarios": c.scenarios,
-                }
-                for c in batch
-            ],
-            schema="driftworld",
-        )
+    def _write(self, batch: list[DayChanges], target: Target) -> None:
+        """The batch's changes, observations and ledger rows, in as few round trips as they allow."""
+        writes = Writes()
+        write_changes(writes, batch)
+        write_observations(writes, batch)
+        ledger = [
+            {
+                "account_id": c.account.id,
+                "virtual_date": c.day,
+                "source": target.source,
+                "rows_appended": c.rows_appended(),
+                "scenarios": c.scenarios,
+            }
+            for c in batch
+        ]
+        writes.execute(read_sql("record_days.sql"), (to_json(ledger),))
+        writes.send(self.conn)

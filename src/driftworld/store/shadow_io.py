@@ -7,7 +7,7 @@ from collections import defaultdict
 from driftworld.engine.observe import shadow_digest, shadow_of, stale_shadows
 from driftworld.engine.state import AccountState, DayChanges
 from driftworld.model.factory import Id
-from driftworld.store.world_io import Conn, copy_rows, fetch_all, read_sql, to_json
+from driftworld.store.world_io import Conn, Writes, fetch_all, read_sql, to_json
 
 # When the engine last closed a day of each account: agents' audit rows since then explain changes.
 LAST_CLOSED = (
@@ -74,9 +74,9 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
         state.audit = seen if state.observed_since is not None else []
 
 
-def write_observations(conn: Conn, batch: list[DayChanges]) -> None:
+def write_observations(writes: Writes, batch: list[DayChanges]) -> None:
     """Findings, resolved waste, and the refreshed shadows, one statement each for the batch."""
-    copy_rows(conn, "scorecard_findings", [f for c in batch for f in c.findings], schema="driftworld")
+    writes.append("scorecard_findings", [f for c in batch for f in c.findings], schema="driftworld")
     resolved = [r for c in batch for r in c.resolved]
     shadows = [
         {
@@ -93,18 +93,17 @@ def write_observations(conn: Conn, batch: list[DayChanges]) -> None:
     for changes in batch:
         for table, row_id in changes.shadow_deletes:
             gone[table].append(row_id)
-    with conn.pipeline():
-        if resolved:
-            conn.execute(
-                "update driftworld.waste_ledger w set resolved_on = r.resolved_on, resolved_by = r.resolved_by "
-                "from jsonb_to_recordset(%s::jsonb) as r(id uuid, resolved_on date, resolved_by text) "
-                "where w.id = r.id",
-                (to_json(resolved),),
-            )
-        if shadows:
-            conn.execute(read_sql("upsert_shadows.sql"), (to_json(shadows),))
-        for table, row_ids in gone.items():
-            conn.execute(
-                "delete from driftworld.shadow_state where resource_table = %s and resource_id = any(%s)",
-                (table, row_ids),
-            )
+    if resolved:
+        writes.execute(
+            "update driftworld.waste_ledger w set resolved_on = r.resolved_on, resolved_by = r.resolved_by "
+            "from jsonb_to_recordset(%s::jsonb) as r(id uuid, resolved_on date, resolved_by text) "
+            "where w.id = r.id",
+            (to_json(resolved),),
+        )
+    if shadows:
+        writes.execute(read_sql("upsert_shadows.sql"), (to_json(shadows),))
+    for table, row_ids in gone.items():
+        writes.execute(
+            "delete from driftworld.shadow_state where resource_table = %s and resource_id = any(%s)",
+            (table, row_ids),
+        )

@@ -7,9 +7,11 @@ appended and created rows and one set-based UPDATE per table and column set for 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,9 @@ HISTORY_TABLES = (
 )
 
 
+@functools.cache
 def read_sql(name: str) -> str:
+    """A statement of the package's `sql/` directory, read once per process."""
     return (SQL_DIR / name).read_text()
 
 
@@ -87,9 +91,18 @@ def fetch_all(
     results: list[list[Any]] = []
     for i, cursor in enumerate(cursors):
         rows = cursor.fetchall()
-        names = [column.name for column in cursor.description or ()]
+        names = _column_names(cursor)
         results.append(rows if i in tuples else list(map(dict, map(zip, repeat(names), rows))))
     return results
+
+
+def _column_names(cursor: psycopg.Cursor[Any]) -> list[str]:
+    """The result's column names, straight from libpq: `cursor.description` builds a Column object per
+    column, a fixed cost paid by every read of every batch."""
+    result = cursor.pgresult
+    if result is None:
+        return []
+    return [(result.fname(i) or b"").decode() for i in range(result.nfields)]
 
 
 PROFILE_COLUMNS = "account_id, resource_table, resource_id, profile, params, walk_value, walk_anchor, born_on, recent"
@@ -134,21 +147,32 @@ def load_states(conn: Conn, days: dict[Id, tuple[Account, dt.date]]) -> list[Acc
     return states
 
 
-def _live_rows(table: str, ids: list[Id]) -> tuple[sql.Composed, tuple[list[Id], ...]]:
+def _live_rows(table: str, ids: list[Id]) -> tuple[str, tuple[list[Id], ...]]:
     """A table's rows for the batch; retired rows (terminated, deleted) only until the engine has seen
     them so, found from the shadows' side so that years of retired rows are never read again."""
+    params = (ids, ids) if table in RETIRED_STATE else (ids,)
+    return _live_query(table), params
+
+
+@functools.cache
+def _live_query(table: str) -> str:
+    """Rendered once per table: psycopg caches the parsing of a query given as text, never of a Composed."""
     live = sql.SQL("select * from {t} where account_id = any(%s)").format(t=sql.Identifier(table))
     retired = RETIRED_STATE.get(table)
     if retired is None:
-        return live + sql.SQL(" order by id"), (ids,)
-    query = sql.SQL(
-        "{live} and state <> {r} union all "
-        "select t.* from driftworld.shadow_state s cross join lateral "  # offset 0: by primary key, shadow by shadow
-        "(select * from {t} where id = s.resource_id and state = {r} offset 0) as t "
-        "where s.account_id = any(%s) and s.resource_table = {n} and s.fields->>'state' is distinct from {r} "
-        "order by id"
-    ).format(live=live, r=sql.Literal(retired), n=sql.Literal(table), t=sql.Identifier(table))
-    return query, (ids, ids)
+        return (live + sql.SQL(" order by id")).as_string()
+    return (
+        sql.SQL(
+            "{live} and state <> {r} union all "
+            "select t.* from driftworld.shadow_state s cross join lateral "
+            # offset 0: by primary key, shadow by shadow
+            "(select * from {t} where id = s.resource_id and state = {r} offset 0) as t "
+            "where s.account_id = any(%s) and s.resource_table = {n} and s.fields->>'state' is distinct from {r} "
+            "order by id"
+        )
+        .format(live=live, r=sql.Literal(retired), n=sql.Literal(table), t=sql.Identifier(table))
+        .as_string()
+    )
 
 
 def _attach_history_windows(conn: Conn, states: list[AccountState]) -> None:
@@ -213,14 +237,80 @@ def _as_copy_text(values: list[Any]) -> list[Any]:
 def copy_rows(conn: Conn, table: str, rows: Sequence[Row], schema: str = "public") -> None:
     if not rows:
         return
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    statement = sql.SQL("copy {}.{} ({}) from stdin").format(
-        sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
+    columns = tuple(dict.fromkeys(key for row in rows for key in row))
     values = [_as_copy_text([row.get(column) for row in rows]) for column in columns]
-    with conn.cursor().copy(statement) as copy:
+    with conn.cursor().copy(_copy_statement(schema, table, columns)) as copy:
         for row_values in zip(*values, strict=True):
             copy.write_row(row_values)
+
+
+# Up to this many rows an append goes as one INSERT from JSON, which joins the batch's pipeline; a COPY
+# waits for the server twice on its own, which costs more than the server's JSON parse of a few rows.
+COPY_ABOVE = 100
+
+Statement = tuple[Query, Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class _Copy:
+    schema: str
+    table: str
+    rows: Sequence[Row]
+
+
+class Writes:
+    """A batch's writes, run in the order they were added with as few round trips as the protocol allows:
+    every run of statements between two COPYs goes to the server as one pipeline."""
+
+    def __init__(self) -> None:
+        self._steps: list[Statement | _Copy] = []
+
+    def execute(self, query: Query, params: Sequence[Any]) -> None:
+        self._steps.append((query, params))
+
+    def append(self, table: str, rows: Sequence[Row], schema: str = "public") -> None:
+        """New rows: COPY for many, else an INSERT of exactly the same values (tests/test_store.py)."""
+        if len(rows) > COPY_ABOVE:
+            self._steps.append(_Copy(schema, table, rows))
+        elif rows:
+            columns = tuple(dict.fromkeys(key for row in rows for key in row))
+            self.execute(_insert_statement(schema, table, columns), (to_json(rows),))
+
+    def send(self, conn: Conn) -> None:
+        run: list[Statement] = []
+        for step in [*self._steps, None]:
+            if isinstance(step, tuple):
+                run.append(step)
+                continue
+            if run:
+                with conn.pipeline():
+                    for query, params in run:
+                        conn.execute(query, params)
+                run = []
+            if step is not None:
+                copy_rows(conn, step.table, step.rows, step.schema)
+        self._steps = []
+
+
+def _columns(names: Sequence[str], prefix: str = "") -> sql.Composed:
+    return sql.SQL(", ").join(sql.SQL(prefix) + sql.Identifier(name) for name in names)
+
+
+@functools.cache
+def _copy_statement(schema: str, table: str, columns: tuple[str, ...]) -> str:
+    target = sql.Identifier(schema, table)
+    return sql.SQL("copy {} ({}) from stdin").format(target, _columns(columns)).as_string()
+
+
+@functools.cache
+def _insert_statement(schema: str, table: str, columns: tuple[str, ...]) -> str:
+    """Only the given columns, so that the others take their defaults, as with COPY."""
+    target = sql.Identifier(schema, table)
+    return (
+        sql.SQL("insert into {t} ({c}) select {c} from json_populate_recordset(null::{t}, %s::json)")
+        .format(t=target, c=_columns(columns))
+        .as_string()
+    )
 
 
 def _json_default(value: Any) -> Any:
@@ -242,23 +332,27 @@ def to_json(value: Any) -> str:
     return _dumps(value).decode()
 
 
-def update_rows(conn: Conn, table: str, changes: dict[Id, dict[str, Any]]) -> None:
+def update_rows(writes: Writes, table: str, changes: dict[Id, dict[str, Any]]) -> None:
     """One UPDATE per distinct set of changed columns, fed from a JSON recordset of the table's own row type."""
     by_columns: dict[tuple[str, ...], list[Row]] = defaultdict(list)
     for row_id, values in changes.items():
         if values:
             by_columns[tuple(sorted(values))].append({"id": row_id, **values})
     for columns, rows in by_columns.items():
-        statement = sql.SQL(
-            "update {t} as t set {sets} from jsonb_populate_recordset(null::{t}, %s::jsonb) as v where t.id = v.id"
-        ).format(
-            t=sql.Identifier(table),
-            sets=sql.SQL(", ").join(sql.SQL("{c} = v.{c}").format(c=sql.Identifier(c)) for c in columns),
-        )
-        conn.execute(statement, (to_json(rows),))
+        writes.execute(_update_statement(table, columns), (to_json(rows),))
 
 
-def upsert_profiles(conn: Conn, account_of: dict[Id, Id], profiles: Iterable[Profile]) -> None:
+@functools.cache
+def _update_statement(table: str, columns: tuple[str, ...]) -> str:
+    sets = sql.SQL(", ").join(sql.SQL("{c} = v.{c}").format(c=sql.Identifier(c)) for c in columns)
+    return (
+        sql.SQL("update {t} as t set {sets} from jsonb_populate_recordset(null::{t}, %s::jsonb) as v where t.id = v.id")
+        .format(t=sql.Identifier(table), sets=sets)
+        .as_string()
+    )
+
+
+def upsert_profiles(writes: Writes, account_of: dict[Id, Id], profiles: Iterable[Profile]) -> None:
     rows = [
         {
             "resource_table": p.resource_table,
@@ -274,17 +368,17 @@ def upsert_profiles(conn: Conn, account_of: dict[Id, Id], profiles: Iterable[Pro
         for p in profiles
     ]
     if rows:
-        conn.execute(read_sql("upsert_profiles.sql"), (to_json(rows),))
+        writes.execute(read_sql("upsert_profiles.sql"), (to_json(rows),))
 
 
-def update_profile_rolls(conn: Conn, profiles: Iterable[Profile]) -> None:
+def update_profile_rolls(writes: Writes, profiles: Iterable[Profile]) -> None:
     """The daily case: only the walk value and the 7-day window, far less to send and parse than a full row."""
     rows = [[p.resource_table, p.resource_id, p.walk_value, p.recent] for p in profiles]
     if rows:
-        conn.execute(read_sql("update_profile_rolls.sql"), (to_json(rows),))
+        writes.execute(read_sql("update_profile_rolls.sql"), (to_json(rows),))
 
 
-def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
+def write_changes(writes: Writes, batch: list[DayChanges]) -> None:
     """Write a batch of account-days (several days of an account at once, too): creations, deletions,
     updates, history, events, profiles. A row created and deleted within the batch is never written;
     a created row already carries its final values (the engine changes it in place)."""
@@ -300,30 +394,29 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
         for table, rows in changes.created.rows.items():
             created[table].extend(row for row in rows if row["id"] not in transient)
     for table in (t for t in ("autoscaling_groups", "container_clusters") if t in created):
-        copy_rows(conn, table, created.pop(table))  # parents before the rows that point at them
+        writes.append(table, created.pop(table))  # parents before the rows that point at them
     for table, rows in created.items():
-        copy_rows(conn, table, rows)
+        writes.append(table, rows)
     updates: dict[str, dict[Id, dict[str, Any]]] = defaultdict(dict)
     for changes in batch:
         for table, changed in changes.updates.items():
             for row_id, values in changed.items():
                 if row_id not in born:
                     updates[table].setdefault(row_id, {}).update(values)
-    with conn.pipeline():  # sent together: one network flight (COPY cannot join a pipeline)
-        for table, all_ids in deletes.items():
-            ids = [i for i in all_ids if i not in transient]
-            if not ids:
-                continue
-            conn.execute(sql.SQL("delete from {} where id = any(%s)").format(sql.Identifier(table)), (ids,))
-            conn.execute(  # a deleted row's hidden profile goes with it (rotated snapshots would pile up)
-                "delete from driftworld.workload_profiles where resource_table = %s and resource_id = any(%s)",
-                (table, ids),
-            )
-        for table, table_updates in updates.items():
-            update_rows(conn, table, table_updates)
+    for table, all_ids in deletes.items():
+        ids = [i for i in all_ids if i not in transient]
+        if not ids:
+            continue
+        writes.execute(sql.SQL("delete from {} where id = any(%s)").format(sql.Identifier(table)), (ids,))
+        writes.execute(  # a deleted row's hidden profile goes with it (rotated snapshots would pile up)
+            "delete from driftworld.workload_profiles where resource_table = %s and resource_id = any(%s)",
+            (table, ids),
+        )
+    for table, table_updates in updates.items():
+        update_rows(writes, table, table_updates)
     for table in HISTORY_TABLES:
-        copy_rows(conn, table, [row for changes in batch for row in changes.history.get(table, [])])
-    copy_rows(conn, "resource_change_events", [e for changes in batch for e in changes.events])
+        writes.append(table, [row for changes in batch for row in changes.history.get(table, [])])
+    writes.append("resource_change_events", [e for changes in batch for e in changes.events])
     account_of = {}
     profiles: dict[tuple[str, Id], Profile] = {}  # a profile created and changed the same day: once
     rolls: dict[tuple[str, Id], Profile] = {}
@@ -334,9 +427,9 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
             account_of[profile.resource_id] = changes.account.id
             profiles[(profile.resource_table, profile.resource_id)] = profile
         rolls.update(changes.profile_rolls)
-    upsert_profiles(conn, account_of, profiles.values())
+    upsert_profiles(writes, account_of, profiles.values())
     update_profile_rolls(  # the upsert already wrote a profile it holds, with its final walk and window
-        conn, (p for key, p in rolls.items() if key not in profiles and not (gone and key[1] in gone))
+        writes, (p for key, p in rolls.items() if key not in profiles and not (gone and key[1] in gone))
     )
     waste = [
         {
@@ -353,4 +446,4 @@ def write_changes(conn: Conn, batch: list[DayChanges]) -> None:
         for c in batch
         for w_id, w in c.waste_rows
     ]
-    copy_rows(conn, "waste_ledger", waste, schema="driftworld")
+    writes.append("waste_ledger", waste, schema="driftworld")
