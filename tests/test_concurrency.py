@@ -152,11 +152,13 @@ def test_a_tick_killed_half_way_leaves_no_partial_day(seeded_db: Database) -> No
         if process.poll() is None:
             process.kill()
     assert process.returncode == -signal.SIGKILL
-    # the server notices the dead client, rolls its transaction back and releases its locks
+    # the server notices the dead client, rolls its transaction back and releases its locks; the
+    # killed tick's worker processes end too, with their connections
     deadline = time.monotonic() + 30
     others = "select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"
     while rows(seeded_db, others)[0]["n"] and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert rows(seeded_db, others)[0]["n"] == 0
     killed_at = clocks(seeded_db)
     assert all((killed_at[a] - before[a]).days >= 3 for a in before)
     assert_whole_days(seeded_db)

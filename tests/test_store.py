@@ -3,15 +3,18 @@ is exactly what the engine held."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from typing import Any
 
 import numpy as np
+import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from driftworld.store.database import Database
+from driftworld.store.database import KEPT_CONNECTIONS, Database
 from driftworld.store.world_io import COPY_ABOVE, Writes, adapt_connection, copy_rows
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"))  # what PostgreSQL text holds
@@ -88,3 +91,49 @@ def test_writes_run_in_the_order_given_around_copies(migrated_db: Database) -> N
         writes.send(conn)
         rows = conn.execute("select n, seen from steps where n < 0 order by n").fetchall()
     assert rows == [{"n": -2, "seen": None}, {"n": -1, "seen": COPY_ABOVE + 2}]
+
+
+def _backend(conn: psycopg.Connection[dict[str, object]]) -> int:
+    row = conn.execute("select pg_backend_pid() as pid").fetchone()
+    assert row is not None
+    return int(str(row["pid"]))
+
+
+def test_a_session_keeps_its_connection_for_the_next_call(migrated_db: Database) -> None:
+    with migrated_db.session() as conn:
+        first = _backend(conn)
+    with migrated_db.session() as conn:
+        assert _backend(conn) == first
+
+
+def test_a_kept_connection_the_server_ended_is_replaced(migrated_db: Database) -> None:
+    with migrated_db.session() as conn:
+        first = _backend(conn)
+    with migrated_db.connect(autocommit=True) as admin:
+        admin.execute("select pg_terminate_backend(%s)", (first,))
+    with migrated_db.session() as conn:
+        assert _backend(conn) != first
+        assert conn.execute("select 1 as one").fetchone() == {"one": 1}
+
+
+def test_a_connection_left_in_a_transaction_or_failed_is_not_kept(migrated_db: Database) -> None:
+    with migrated_db.session() as conn:
+        first = _backend(conn)
+        conn.execute("begin")
+    with migrated_db.session() as conn:
+        second = _backend(conn)
+    assert second != first
+    with pytest.raises(RuntimeError), migrated_db.session() as conn:
+        raise RuntimeError("a caller's error")
+    with migrated_db.session() as conn:
+        assert _backend(conn) != second
+
+
+def test_a_process_keeps_only_a_few_connections(migrated_db: Database) -> None:
+    with contextlib.ExitStack() as stack:
+        opened = [stack.enter_context(migrated_db.session()) for _ in range(KEPT_CONNECTIONS + 2)]
+        backends = [_backend(conn) for conn in opened]
+    assert sum(conn.closed for conn in opened) == 2
+    with migrated_db.connect(autocommit=True) as admin:
+        alive = admin.execute("select pid from pg_stat_activity where pid = any(%s)", (backends,)).fetchall()
+    assert len(alive) == KEPT_CONNECTIONS

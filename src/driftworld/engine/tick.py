@@ -147,7 +147,7 @@ def tick(
     config = load_settings()
     database = database or resolve_database(config)
     started = time.perf_counter()
-    with database.connect(autocommit=True) as conn:
+    with database.session() as conn:
         adapt_connection(conn)
         require_current(conn, config.migrations_dir)
         accounts = active_accounts(conn, account_ids)

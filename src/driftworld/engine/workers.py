@@ -3,8 +3,8 @@
 The day's rules are Python, so threads would share one CPU: each worker process simulates a batch
 on its own connection while another batch is being written. The pool starts on first use, through
 multiprocessing's forkserver (safe in a threaded service: no fork of other threads' locks), and is
-kept, so that only the first tick pays for starting processes. Each worker keeps one connection, to
-the database of its latest batch.
+kept, so that only the first tick pays for starting processes. Each worker keeps its connection
+between batches (`Database.session`).
 """
 
 from __future__ import annotations
@@ -12,20 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import multiprocessing
-import multiprocessing.util
+import multiprocessing.connection
 import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-import psycopg
-
 from driftworld.engine.account_day import Outcome, Simulator, Target
 from driftworld.engine.state import WorldSettings
 from driftworld.model.factory import Account, Id
 from driftworld.store.database import Database
-from driftworld.store.world_io import Conn, adapt_connection
+from driftworld.store.world_io import adapt_connection
 
 Outcomes = dict[Id, Outcome]
 
@@ -49,7 +47,7 @@ def _shared_pool(workers: int) -> ProcessPoolExecutor:
                 _pool[1].shutdown(wait=False)  # another worker count was asked for; running batches finish
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["driftworld.engine.account_day"])
-            _pool = (workers, ProcessPoolExecutor(workers, mp_context=context))
+            _pool = (workers, ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent))
         return _pool[1]
 
 
@@ -88,32 +86,24 @@ def run_in_workers(
 
 # -- inside a worker process -------------------------------------------------------------------------
 
-_connection: tuple[str, Conn] | None = None
+
+def _exit_with_parent() -> None:
+    """A worker ends when the process that started it dies (a tick or a service killed): Python's pool
+    workers would otherwise wait for work forever, each keeping its connection (and its forkserver)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_ended, args=(parent.sentinel,), daemon=True).start()
 
 
-def _connection_to(database: Database) -> Conn:
-    """The worker's connection, checked with a round trip (the server may have restarted since the
-    last tick), or a new one when the database changed."""
-    global _connection
-    if _connection is not None:
-        url, conn = _connection
-        if url == database.url and not conn.closed:
-            try:
-                conn.execute("select 1")
-                return conn
-            except psycopg.Error:
-                pass
-        conn.close()
-        _connection = None
-    conn = database.connect(autocommit=True)
-    multiprocessing.util.Finalize(conn, conn.close, exitpriority=10)  # closed when the worker exits
-    adapt_connection(conn)
-    conn.prepare_threshold = 0  # a worker runs the same statements every batch: prepared from the first one
-    _connection = (database.url, conn)
-    return conn
+def _exit_when_ended(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _run_batch(
     database: Database, settings: WorldSettings, now: dt.datetime, target: Target, chunk: list[Account]
 ) -> Outcomes:
-    return Simulator(_connection_to(database), settings, now).run(chunk, target)
+    with database.session() as conn:
+        adapt_connection(conn)
+        conn.prepare_threshold = 0  # a worker runs the same statements every batch: prepared from the first one
+        return Simulator(conn, settings, now).run(chunk, target)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -58,15 +59,22 @@ class OrjsonLoader(Loader):
     load = staticmethod(orjson.loads)  # type: ignore[assignment]  # takes every buffer the base takes, and str
 
 
+_adapted: weakref.WeakSet[Conn] = weakref.WeakSet()
+
+
 def adapt_connection(conn: Conn) -> None:
     """Numbers arrive as floats (the model computes in floats and compares with what it wrote), ids as
     text (model/factory.py, `Id`), and JSON goes through orjson, several times faster than the
-    standard library."""
+    standard library. Once per connection: a kept connection (`Database.session`) is adapted already,
+    and psycopg makes new dumper classes at every `set_json_dumps`."""
+    if conn in _adapted:
+        return
     conn.adapters.register_loader("numeric", FloatLoader)
     conn.adapters.register_loader("uuid", TextLoader)
     conn.adapters.register_loader("json", OrjsonLoader)
     conn.adapters.register_loader("jsonb", OrjsonLoader)
     set_json_dumps(_dumps, conn)
+    _adapted.add(conn)
 
 
 def _group(rows: list[Any], key: str | int = "account_id") -> dict[Id, list[Any]]:
