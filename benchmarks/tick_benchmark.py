@@ -60,6 +60,9 @@ END_DATE = dt.date(2026, 3, 31)  # fixed: the same worlds on every run
 HISTORY_DAYS = 8  # enough history for the 7-day rolls
 WORLD_SEED = 42
 TEST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "100"}
+# Each measurement starts from a vacuumed world (`settle`), so no autovacuum worker, started by the garbage
+# of the measurement before, competes for the CPUs during the next one at a random moment.
+BENCH_SETTINGS = {"autovacuum": "off"}
 # Contract section 3: the live columns the engine writes; the 7-day columns come from each kind.
 LIVE_COLUMNS = (
     "current_cpu",
@@ -86,7 +89,7 @@ if not console.is_terminal:
 @contextmanager
 def throwaway_cluster(extra_settings: dict[str, str]) -> Iterator[LocalCluster]:
     """A cluster under /tmp, run as a non-root user when we are root, destroyed on the way out."""
-    cluster = LocalCluster.throwaway("driftworld-bench", TEST_SETTINGS | extra_settings)
+    cluster = LocalCluster.throwaway("driftworld-bench", TEST_SETTINGS | BENCH_SETTINGS | extra_settings)
     cluster.start()
     try:
         yield cluster
@@ -270,6 +273,12 @@ def update_statement(live: LiveValues) -> sql.Composed:
     )
 
 
+def settle(database: Database) -> None:
+    """The dead rows of what ran before cleaned up, and the planner's statistics fresh, before a measurement."""
+    with connect(database) as conn:
+        conn.execute("vacuum analyze")
+
+
 def measure_limit(database: Database, result: TickResult) -> Limit:
     """Delete the tick's appended rows, then time their binary COPY back plus the UPDATEs, one transaction."""
     ids, days = account_days(result)
@@ -277,6 +286,7 @@ def measure_limit(database: Database, result: TickResult) -> Limit:
         appended = read_appended(conn, ids, days)
         live = read_live(conn, ids, days)
         updates = [(update_statement(v), v.values) for v in live]
+        settle(database)
         with conn.transaction():
             for table in appended:
                 delete = sql.SQL("delete from {} where {}")
@@ -351,6 +361,7 @@ def measure_size(cluster: LocalCluster, accounts: int, batch_size: int, repeat: 
     checked_tick(database, batch_size)  # warm-up: imports, caches, plans, first-tick effects
     runs = []
     for _ in range(repeat):
+        settle(database)
         load = os.getloadavg()[0]
         result, tick_s = timed_tick(database, batch_size)
         rows = sum(result.rows_appended.values())
@@ -365,6 +376,7 @@ def measure_size(cluster: LocalCluster, accounts: int, batch_size: int, repeat: 
     tick_s, rows, limit, load = sorted(runs, key=lambda run: run[2].total_s / run[0])[len(runs) // 2]  # median ratio
     # (c): the account closest to ~100 resources, ticked alone a few times (each a new virtual day).
     single = min(counts, key=lambda a: (abs(counts[a] - SINGLE_ACCOUNT_RESOURCES), str(a)))
+    settle(database)
     single_ms = [timed_tick(database, batch_size, [single])[1] * 1000 for _ in range(SINGLE_ACCOUNT_RUNS)]
     size = SizeResult(accounts, sum(counts.values()), seeding_s, rows, tick_s, limit, load, counts[single], single_ms)
     return size, database
