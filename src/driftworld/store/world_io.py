@@ -1,7 +1,8 @@
 """Reading account states and writing a day's changes: one statement per table, for a whole batch.
 
-Reads take every account of the batch at once (`account_id = any(...)`); writes use COPY for
-appended and created rows and one set-based UPDATE per table and column set for changes.
+Reads take every account of the batch at once (`account_id = any(...)`), sent in one pipeline;
+writes append and create rows by COPY (or, for a few rows, one INSERT from JSON) and change them with
+one set-based UPDATE per table and column set, every run of them between two COPYs in one pipeline.
 """
 
 from __future__ import annotations
@@ -300,8 +301,8 @@ class Writes:
         self._steps = []
 
 
-def _columns(names: Sequence[str], prefix: str = "") -> sql.Composed:
-    return sql.SQL(", ").join(sql.SQL(prefix) + sql.Identifier(name) for name in names)
+def _columns(names: Sequence[str]) -> sql.Composed:
+    return sql.SQL(", ").join(map(sql.Identifier, names))
 
 
 @functools.cache
