@@ -160,6 +160,7 @@ def test_an_unknown_account_is_one_error_line_without_a_progress_bar(seeded_db: 
     )
     assert result.exit_code == 2, result.output
     assert one_line(result.output).startswith("error:")  # one line: no bar drawn before it
+    assert result.output.startswith("error: unknown or inactive account ids")  # not even an empty bar's line
 
 
 def test_a_multi_day_tick_draws_its_progress_bar(seeded_db: Database) -> None:

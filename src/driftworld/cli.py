@@ -65,18 +65,24 @@ def database() -> Database:
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A bar drawn from the first report of progress on, so that a request refused before any work
-    (an unknown account, a bad date) prints its error alone."""
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
-        task: TaskID | None = None
+    """A bar started at the first report of progress, so that a request refused before any work (an
+    unknown account, a bad date) prints its error alone, without even the blank line of an empty bar."""
+    bar: Progress | None = None
+    task: TaskID | None = None
 
-        def advance(done: int, total: int) -> None:
-            nonlocal task
-            if task is None:
-                task = bar.add_task(label, total=total)
-            bar.update(task, completed=done, total=total)
+    def advance(done: int, total: int) -> None:
+        nonlocal bar, task
+        if bar is None or task is None:
+            bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+            bar.start()
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done, total=total)
 
+    try:
         yield advance
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 # -- db -------------------------------------------------------------------------------------------
