@@ -167,10 +167,10 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
     for start in range(0, len(accounts), request.batch_size):
         chunk = accounts[start : start + request.batch_size]
         with conn.transaction():  # a chunk of accounts is seeded whole or not at all
-            estates = Writes()
-            clock = settings.clock_mode
-            write_changes(estates, [_estate(settings.world_seed, a, first, end, clock, now) for a in chunk])
-            estates.send(conn)
+            writes = Writes()
+            mode = settings.clock_mode
+            write_changes(writes, [_estate(settings.world_seed, a, first, end, mode, now) for a in chunk])
+            writes.send(conn)
             simulator.seed_history(chunk, first, end, advance)
     return summarize(conn)
 

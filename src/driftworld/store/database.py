@@ -103,7 +103,7 @@ def _keep(url: str, conn: psycopg.Connection[dict[str, object]]) -> None:
         return
     global _closing_registered_in
     with _kept_lock:
-        if _closing_registered_in != os.getpid():  # multiprocessing's exit runs no atexit: a worker's too
+        if _closing_registered_in != os.getpid():  # multiprocessing ends its workers without atexit
             multiprocessing.util.Finalize(None, _close_kept, exitpriority=10)
             _closing_registered_in = os.getpid()
         _kept.append((url, conn))
@@ -123,7 +123,10 @@ def _close_kept() -> None:
 
 def _forget_kept() -> None:
     """In a forked child: the parent's connections are the parent's (closing them here would end its
-    sessions; psycopg never finishes a connection in a process that did not open it)."""
+    sessions; psycopg never finishes a connection in a process that did not open it), and the lock may
+    have been held by one of the parent's other threads."""
+    global _kept_lock
+    _kept_lock = threading.Lock()
     _kept.clear()
 
 
