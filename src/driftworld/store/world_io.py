@@ -246,7 +246,7 @@ def _as_copy_text(values: list[Any]) -> list[Any]:
 def copy_rows(conn: Conn, table: str, rows: Sequence[Row], schema: str = "public") -> None:
     if not rows:
         return
-    columns = tuple(dict.fromkeys(key for row in rows for key in row))
+    columns = _keys(rows)
     values = [_as_copy_text([row.get(column) for row in rows]) for column in columns]
     with conn.cursor().copy(_copy_statement(schema, table, columns)) as copy:
         for row_values in zip(*values, strict=True):
@@ -282,8 +282,7 @@ class Writes:
         if len(rows) > COPY_ABOVE:
             self._steps.append(_Copy(schema, table, rows))
         elif rows:
-            columns = tuple(dict.fromkeys(key for row in rows for key in row))
-            self.execute(_insert_statement(schema, table, columns), (to_json(rows),))
+            self.execute(_insert_statement(schema, table, _keys(rows)), (to_json(rows),))
 
     def send(self, conn: Conn) -> None:
         run: list[Statement] = []
@@ -299,6 +298,11 @@ class Writes:
             if step is not None:
                 copy_rows(conn, step.table, step.rows, step.schema)
         self._steps = []
+
+
+def _keys(rows: Sequence[Row]) -> tuple[str, ...]:
+    """Every key of the rows, in first-seen order: the columns a COPY or an INSERT names (others take defaults)."""
+    return tuple(dict.fromkeys(key for row in rows for key in row))
 
 
 def _columns(names: Sequence[str]) -> sql.Composed:
