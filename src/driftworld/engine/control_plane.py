@@ -53,7 +53,8 @@ def scale_groups(state: AccountState, changes: DayChanges, builder: Builder) -> 
         target = max(low, min(high, int(group["desired_capacity"])))
         if len(running) < target:
             profile = state.profiles[("autoscaling_groups", group["id"])].profile
-            for instance in builder.members(group, target - len(running), profile, state.day):
+            launcher = builder.keyed(f"group:{group['id']}")
+            for instance in launcher.members(group, target - len(running), profile, state.day):
                 state.table("instances").append(instance)
                 changes.event("instances", instance, "created", None, instance["instance_id"])
         newest_first = sorted(running, key=lambda m: (m["launch_time"], m["instance_id"]), reverse=True)
@@ -137,7 +138,7 @@ def rotate_snapshots(state: AccountState, changes: DayChanges, builder: Builder)
             volume = volumes[volume_id]
             env = (volume.get("tags") or {}).get("env", "prod")
             kept.append(
-                builder.snapshot(
+                builder.keyed(f"rotation:{volume_id}:{policy}").snapshot(
                     env,
                     volume_id,
                     int(volume["size_gib"]),

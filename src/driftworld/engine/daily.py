@@ -40,12 +40,16 @@ class Day:
     def draws(self, purpose: str) -> Any:
         return stream(self.world_seed, self.state.account.id, self.state.day, purpose)
 
+    def row_draws(self, purpose: str, rows: list[Row], per_row: int) -> list[list[float]]:
+        """Each row's own uniforms, keyed by its id: an agent's change to one row moves no other row's numbers."""
+        return self.draws(purpose).units_by_key([r["id"] for r in rows], per_row)  # type: ignore[no-any-return]
+
     def observe(self, table: str, rows: list[Row]) -> list[dict[str, float]]:
         """Each row's numbers today, drawn inside its profile's ranges."""
         if not rows:
             return []
         # Python floats from here on: numpy scalars are slow to round, sum and serialise one by one.
-        uniforms = self.draws(f"observe:{table}").uniforms(0.0, 1.0, len(rows) * 4).reshape(len(rows), 4).tolist()
+        uniforms = self.row_draws(f"observe:{table}", rows, 4)
         profiles, today = self.state.profiles, self.state.day
         # (label, rest day, born today) -> each number's (name, low, width): a handful per table and day
         spans: dict[tuple[str, bool, bool], list[tuple[str, float, float]]] = {}
@@ -129,14 +133,14 @@ def instances(day: Day) -> None:
     walk = np.array([float(p.walk_value or 0.0) for p in profiles])
     anchor = np.array([float(p.walk_anchor or 0.0) for p in profiles])
     prod = np.array([r["env"] == "prod" for r in running])
-    draws = day.draws("cost:instances").uniforms(0.0, 1.0, 2 * len(running)).reshape(2, len(running))
+    draws = np.array(day.row_draws("cost:instances", running, 4)).T  # walk step, weekend factor, split, peak
     walk = instance_cost.next_walk(np.maximum(walk, 1e-6), np.maximum(anchor, 1e-6), prod, draws[0])
     rest = np.array(
         [wl.is_rest_day_for(r["env"], p.profile, day.day_off) for r, p in zip(running, profiles, strict=True)]
     )
     cost = instance_cost.reported_cost(walk, rest, prod & day.month_end, draws[1])
-    split = day.draws("network:instances").uniforms(0.3, 0.6, len(running)).tolist()
-    peak = day.draws("peak:instances").uniforms(1.2, 1.8, len(running)).tolist()
+    split = (0.3 + 0.3 * draws[2]).tolist()
+    peak = (1.2 + 0.6 * draws[3]).tolist()
     walks, costs = walk.tolist(), cost.tolist()
     for i, (row, obs, profile) in enumerate(zip(running, observed, profiles, strict=True)):
         profile.walk_value = round(walks[i], 6)  # written with the 7-day window, by live() below
@@ -341,7 +345,7 @@ def buckets(day: Day) -> None:
     rows = day.state.table("s3_buckets")
     if not rows:
         return
-    growth_draws, request_draws = day.draws("s3").uniforms(0.0, 1.0, 2 * len(rows)).reshape(2, len(rows)).tolist()
+    draws = day.row_draws("s3", rows, 2)
     account = day.state.account
     for i, bucket in enumerate(rows):
         profile = day.state.profiles[("s3_buckets", bucket["id"])]
@@ -354,12 +358,12 @@ def buckets(day: Day) -> None:
             tiers = s3_storage.next_tiers(
                 s3_storage.Tiers(*previous),
                 float(profile.params.get("ceiling_gb", start * s3_storage.CEILING_MULTIPLE[1])),
-                _growth(bucket["env"], growth_draws[i]),
+                _growth(bucket["env"], draws[i][0]),
                 moves,
             )
         tiers = s3_storage.rounded(tiers)
         low, high = s3_storage.REQUESTS_PER_DAY
-        requests = int(low + (high - low) * request_draws[i])
+        requests = int(low + (high - low) * draws[i][1])
         day.changes.append(
             "s3_bucket_usage_daily",
             {
@@ -381,7 +385,7 @@ def log_groups(day: Day) -> None:
     rows = day.state.table("log_groups")
     if not rows:
         return
-    u = day.draws("logs").uniforms(0.0, 1.0, len(rows)).tolist()
+    u = [draw for (draw,) in day.row_draws("logs", rows, 1)]
     account = day.state.account
     for i, group in enumerate(rows):
         prod = group["env"] == "prod"

@@ -38,7 +38,8 @@ def inject_startup_mess(
             continue
         draws = stream(world_seed, state.account.id, state.day, f"scenario:{scenario.name}")
         before = {table: len(rows) for table, rows in changes.created.rows.items()}
-        if not scenario.inject(ScenarioContext(state, changes, builder, draws, day_off)):
+        context = ScenarioContext(state, changes, builder.keyed(f"scenario:{scenario.name}"), draws, day_off)
+        if not scenario.inject(context):
             continue
         changes.scenarios.append(scenario.name)
         for table, rows in changes.created.rows.items():

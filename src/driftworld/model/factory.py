@@ -6,6 +6,7 @@ stamps it on the world's clock and records its hidden workload profile next to i
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -109,6 +110,13 @@ class Builder:
         self.created = Created()
         self.extra_tags: dict[str, str] = {}  # e.g. created_by: drift_engine on what the engine makes
         self.profile_index: dict[tuple[str, Id], Profile] = {}  # where later steps look profiles up
+
+    def keyed(self, purpose: str) -> Builder:
+        """This builder drawing from its own stream for `purpose` (a group, a snapshot chain, a scenario),
+        so that what one purpose creates does not shift the ids and names another draws."""
+        sibling = copy.copy(self)
+        sibling.draws = self.draws.child(purpose)
+        return sibling
 
     # -- common parts -------------------------------------------------------------------------
     def _base(self, table: str, created_day: dt.date, env: str | None, tags: dict[str, str] | None) -> Row:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -39,6 +39,28 @@ class Stream:
         words = np.frombuffer(self._bytes(8 * n), dtype="<u8")
         units: np.ndarray = (words >> np.uint64(11)) * UNIT
         return units
+
+    def child(self, suffix: str) -> Stream:
+        """A stream keyed by this one's key and `suffix`: its draws do not depend on this one's calls."""
+        child = Stream.__new__(Stream)
+        child._key, child._calls = self._key + suffix.encode() + b"#", 0
+        return child
+
+    def units_by_key(self, keys: Sequence[str], per_key: int) -> list[list[float]]:
+        """`per_key` uniforms in [0, 1) for each key, each key's drawn from the key alone.
+
+        Draws per resource keep one resource's numbers apart from the others': removing a row
+        (an agent deleted it) leaves every other row's draws as they were.
+        """
+        prefix, width = self._key + b"@", 8 * per_key
+        digests = b"".join(hashlib.shake_256(prefix + key.encode()).digest(width) for key in keys)
+        words = np.frombuffer(digests, dtype="<u8")
+        units: list[list[float]] = ((words >> np.uint64(11)) * UNIT).reshape(len(keys), per_key).tolist()
+        return units
+
+    def least(self, options: Sequence[T], key: Callable[[T], str]) -> T:
+        """The option whose keyed draw is smallest: removing another option never changes the pick."""
+        return min(options, key=lambda option: self.units_by_key([key(option)], 1)[0][0])
 
     def uniform(self, low: float, high: float) -> float:
         return low + (high - low) * self._unit()

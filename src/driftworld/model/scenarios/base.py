@@ -64,4 +64,4 @@ def hourly_daily_cost(row: Row) -> float:
 
 def pick(rows: list[Row], draws: Stream, predicate: Callable[[Row], Any]) -> Row | None:
     candidates = [r for r in rows if predicate(r)]
-    return draws.choice(candidates) if candidates else None
+    return draws.least(candidates, key=lambda r: str(r["id"])) if candidates else None

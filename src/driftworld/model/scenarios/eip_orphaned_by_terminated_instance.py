@@ -19,7 +19,7 @@ def inject(ctx: ScenarioContext) -> bool:
     ]
     if not candidates:
         return False
-    victim = ctx.draws.choice(candidates)
+    victim = ctx.draws.least(candidates, key=lambda r: str(r["id"]))
     eip = held[victim["instance_id"]]
     ctx.changes.change("instances", victim, state="terminated")
     release_what_terminated_instances_held(ctx.state, ctx.changes)
