@@ -333,4 +333,16 @@ WORLD_TABLES: dict[str, tuple[str, ...]] = {
         "executed_by",
         "created_at",
     ),
+    # What agents propose instead of doing (issue 15).
+    "recommendations": (
+        "id",
+        "account_id",
+        "org_id",
+        "resource_type",
+        "resource_id",
+        "action",
+        "rationale",
+        "created_by",
+        "created_at",
+    ),
 }
