@@ -22,6 +22,7 @@ from driftworld.model.intensity import DriftIntensity, validate
 from driftworld.model.scenarios import SCENARIOS
 from driftworld.report import scorecard
 from driftworld.seeder import SeedRequest, SeedSummary, WorldExists, seed_world, summarize, world_exists
+from driftworld.store.bench_io import ServerRefused
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, resolve_database
 from driftworld.store.embedded import embedded_database
@@ -45,6 +46,8 @@ KNOWN_ERRORS = (
     InvalidTickRequest,
     WorldNotSeeded,
     ClusterError,
+    ServerRefused,
+    FileNotFoundError,
     ValueError,
 )
 
@@ -400,4 +403,12 @@ def _register_service_commands() -> None:
     register(app)
 
 
+def _register_bench_commands() -> None:
+    """The bench's commands (run, table) live with the bench."""
+    from driftworld.bench.cli import register
+
+    register(app, friendly_errors, console, out)
+
+
 _register_service_commands()
+_register_bench_commands()
