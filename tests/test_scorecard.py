@@ -153,3 +153,54 @@ def test_a_world_nobody_touches_shows_no_external_change(cluster: Any, seeded_te
     external = _one(world, "select count(*) as n from resource_change_events where change_source <> 'drift_engine'")
     findings = _one(world, "select count(*) as n from driftworld.scorecard_findings")
     assert external == {"n": 0} and findings == {"n": 0}
+
+
+def test_the_report_counts_a_window_by_resolution_day_and_tells_agents_apart(seeded_db: Database) -> None:
+    """Seeded waste fixed inside a window counts in it; each fix goes to the agent whose audit row explains
+    it; a window that ends before the fix shows none."""
+    eips = [
+        r["id"]
+        for r in _rows(
+            seeded_db,
+            "select e.id from elastic_ips e join driftworld.waste_ledger w on w.resource_id = e.id "
+            "where w.scenario = 'orphaned_elastic_ip' order by e.id limit 2",
+        )
+    ]
+    assert len(eips) == 2
+    before = _one(seeded_db, "select max(virtual_date) as day from virtual_clock")["day"]
+    _run(
+        seeded_db,
+        *[
+            (
+                "with gone as (delete from elastic_ips where id = %s returning id) "
+                "insert into action_audit_log (action, resource_type, resource_id, success, executed_by) "
+                "select 'release', 'elastic_ips', id::text, true, %s from gone",
+                (eip, name),
+            )
+            for eip, name in zip(eips, ("alpha", "beta"), strict=True)
+        ],
+    )
+    assert tick(seeded_db, days=2).ok
+    fixed_on = _one(
+        seeded_db, "select min(resolved_on) as day from driftworld.waste_ledger where resolved_by = 'agent'"
+    )["day"]
+    with seeded_db.connect() as conn:
+        window = scorecard(conn, since=fixed_on, until=fixed_on)
+        alpha = scorecard(conn, since=fixed_on, agent="alpha")
+        nobody = scorecard(conn, agent="gamma")
+        earlier = scorecard(conn, until=before)
+    by_agent = {s.scenario: s.resolved_by_agent for s in window.scenarios}
+    assert by_agent["orphaned_elastic_ip"] == 2 and window.injected == 0  # seeded before the window
+    assert {s.scenario: s.resolved_by_agent for s in alpha.scenarios}["orphaned_elastic_ip"] == 1
+    assert all(s.resolved_by_agent == 0 for s in nobody.scenarios)
+    assert all(s.resolved_by_agent == 0 for s in earlier.scenarios)
+    assert alpha.as_dict()["daily_saved_by_agent"] > 0 and alpha.as_dict()["daily_saved_manually"] == 0
+    names = _rows(
+        seeded_db, "select distinct resolved_by_name as n from driftworld.waste_ledger where resolved_by = 'agent'"
+    )
+    assert {r["n"] for r in names} == {"alpha", "beta"}
+
+
+def _rows(db: Database, query: str) -> list[dict[str, Any]]:
+    with db.connect() as conn:
+        return list(conn.execute(query).fetchall())

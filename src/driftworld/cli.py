@@ -292,19 +292,25 @@ def world_set(
 @app.command()
 def report(
     account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only waste injected (and findings) from this day on.")] = None,
+    since: Annotated[str | None, typer.Option(help="First virtual day of the window (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last virtual day of the window (YYYY-MM-DD).")] = None,
+    agent: Annotated[
+        str | None, typer.Option(help="Only this agent's fixes and findings (the executed_by of its audit rows).")
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """The scorecard: waste injected by scenario and its cost, what is still open, what agents fixed,
-    $/day saved, median days to fix, policy violations and false positives."""
+    """The scorecard over a window of virtual days: waste injected in it by scenario and its cost, what is
+    open at its end, what agents and people fixed in it (counted on the day the fix was seen, whenever the
+    waste appeared), $/day saved by each, median days to fix, policy violations and false positives."""
     with friendly_errors(), database().connect() as conn:
         require_current(conn, load_settings().migrations_dir)
         try:
             account_id = uuid.UUID(account) if account else None
             first = dt.date.fromisoformat(since) if since else None
+            last = dt.date.fromisoformat(until) if until else None
         except ValueError as error:
             raise InvalidTickRequest(f"bad account id or date: {error}") from None
-        card = scorecard(conn, account_id, first)
+        card = scorecard(conn, account_id, first, last, agent)
     if output == "json":
         print(json.dumps(card.as_dict(), indent=2))
         return
@@ -315,7 +321,8 @@ def report(
         "open",
         "by agent",
         "by hand",
-        "$/day saved",
+        "saved by agent $/day",
+        "saved by hand $/day",
         "median days",
         title="waste (ground truth)",
     )
@@ -327,7 +334,8 @@ def report(
             str(s.open),
             str(s.resolved_by_agent),
             str(s.resolved_manually),
-            f"{s.daily_saved:,.2f}",
+            f"{s.daily_saved_by_agent:,.2f}",
+            f"{s.daily_saved_manually:,.2f}",
             "" if s.median_days_to_fix is None else f"{s.median_days_to_fix:.1f}",
         )
     out.print(table)

@@ -19,8 +19,13 @@ class ScenarioScore:
     resolved_by_agent: int
     resolved_manually: int
     resolved_by_engine: int
-    daily_saved: float
+    daily_saved_by_agent: float
+    daily_saved_manually: float
     median_days_to_fix: float | None
+
+    @property
+    def daily_saved(self) -> float:
+        return self.daily_saved_by_agent + self.daily_saved_manually
 
 
 @dataclass(frozen=True)
@@ -47,18 +52,28 @@ class Scorecard:
             "injected": self.injected,
             "open": self.open,
             "daily_saved": round(self.daily_saved, 4),
+            "daily_saved_by_agent": round(sum(s.daily_saved_by_agent for s in self.scenarios), 4),
+            "daily_saved_manually": round(sum(s.daily_saved_manually for s in self.scenarios), 4),
             "resolved_by_agent": sum(s.resolved_by_agent for s in self.scenarios),
             "resolved_manually": sum(s.resolved_manually for s in self.scenarios),
             "violations": self.violations,
             "false_positives": self.false_positives,
             "findings_by_source": self.by_source,
-            "scenarios": [asdict(s) for s in self.scenarios],
+            "scenarios": [asdict(s) | {"daily_saved": round(s.daily_saved, 4)} for s in self.scenarios],
         }
 
 
-def scorecard(conn: Conn, account_id: uuid.UUID | None = None, since: dt.date | None = None) -> Scorecard:
+def scorecard(
+    conn: Conn,
+    account_id: uuid.UUID | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    agent: str | None = None,
+) -> Scorecard:
+    """The scorecard over the virtual days since..until (both included); fixes count on the day they were
+    resolved. With `agent`, only the changes whose audit rows carry that executed_by count as agents'."""
     adapt_connection(conn)
-    params = {"account": account_id, "since": since}
+    params = {"account": account_id, "since": since, "until": until, "agent": agent}
     scenarios = [ScenarioScore(**row) for row in conn.execute(read_sql("scorecard_waste.sql"), params)]
     by_source: dict[str, dict[str, int]] = {}
     for row in conn.execute(read_sql("scorecard_findings.sql"), params):

@@ -148,11 +148,17 @@ def _shadows_without_rows(state: AccountState) -> list[Key]:
     return [key for key in state.shadow_digests if key not in present]
 
 
-def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> bool:
+def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> str | None:
+    """The executed_by of the newest audit row that explains a change to the row, if any."""
     kind = BY_TABLE[table]
     names = {table, kind.singular}
     ids = {str(row["id"])} | ({str(row[kind.metrics_id])} if kind.metrics_id and row.get(kind.metrics_id) else set())
-    return any(rtype in names and rid in ids and (since is None or at >= since) for rtype, rid, at in state.audit)
+    found = [
+        (at, by)
+        for rtype, rid, at, by in state.audit
+        if rtype in names and rid in ids and (since is None or at >= since)
+    ]
+    return max(found)[1] if found else None
 
 
 def _findings(
@@ -183,7 +189,7 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
         return  # first sight of this account (a fresh seed or another tool's world): nothing to compare
     waste_ids = {w["resource_id"] for w in state.open_waste}
     since = state.observed_since
-    sources: dict[Id, str] = {}
+    sources: dict[Id, tuple[str, str | None]] = {}
     for table in RESOURCE_TABLES:
         if state.observe_tables is not None and table not in state.observe_tables:
             continue  # every row matches its shadow
@@ -246,10 +252,11 @@ def _external(
     at: dt.datetime,
     since: dt.datetime | None,
     waste_ids: set[Id],
-    sources: dict[Id, str],
+    sources: dict[Id, tuple[str, str | None]],
 ) -> None:
-    source = "agent" if _explained(state, table, row, since) else "manual"
-    sources.setdefault(row["id"], source)
+    executor = _explained(state, table, row, since)
+    source = "agent" if executor is not None else "manual"
+    sources.setdefault(row["id"], (source, executor))
     changes.event(table, row, field, old, new, source)
     if field == "created":
         return
@@ -268,21 +275,24 @@ def _external(
                 "change_source": source,
                 "field_name": field,
                 "kind": kind,
+                "executed_by": executor,
             }
         )
 
 
-def resolve_waste(state: AccountState, changes: DayChanges, sources: dict[Id, str]) -> None:
+def resolve_waste(state: AccountState, changes: DayChanges, sources: dict[Id, tuple[str, str | None]]) -> None:
     tables = {waste["resource_table"] for waste in state.open_waste}
     rows = {(table, row["id"]): row for table in tables for row in state.table(table)}
     for waste in state.open_waste:
         row = rows.get((waste["resource_table"], waste["resource_id"]))
         if waste["scenario"] != "underused_commitment" and is_resolved(waste["scenario"], row):
+            source, executor = sources.get(waste["resource_id"], ("drift_engine", None))
             changes.resolved.append(
                 {
                     "id": waste["id"],
                     "resolved_on": state.day,
-                    "resolved_by": sources.get(waste["resource_id"], "drift_engine"),
+                    "resolved_by": source,
+                    "resolved_by_name": executor,
                 }
             )
 

@@ -43,7 +43,8 @@ class AccountState:
     shadow_digests: dict[Key, int | None] = field(default_factory=dict)
     shadow: dict[Key, dict[str, Any]] = field(default_factory=dict)
     observe_tables: set[str] | None = None  # the tables with something for observe() to see; None: all
-    audit: list[tuple[str, str, dt.datetime]] = field(default_factory=list)  # (resource_type, resource_id, at)
+    # (resource_type, resource_id, executed_at, executed_by) of recent action_audit_log rows
+    audit: list[tuple[str, str, dt.datetime, str]] = field(default_factory=list)
     open_waste: list[Row] = field(default_factory=list)
     account_frozen_until: dt.datetime | None = None
     observed_since: dt.datetime | None = None  # when the engine last closed a day of this account

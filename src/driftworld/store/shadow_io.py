@@ -43,7 +43,7 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
             ),
             ("select id, freeze_optimizations_until from cloud_accounts where id = any(%s)", (ids,)),
             (
-                "select resource_type, resource_id, executed_at from action_audit_log "
+                "select resource_type, resource_id, executed_at, executed_by from action_audit_log "
                 f"where resource_id is not null and executed_at >= (select min(at) from ({LAST_CLOSED}) as c)",
                 (ids,),
             ),
@@ -60,7 +60,7 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
         by_id[row["account_id"]].changed_by_others.add(row["resource_id"])
     for row in freezes:
         by_id[row["id"]].account_frozen_until = row["freeze_optimizations_until"]
-    seen = [(str(r["resource_type"]), str(r["resource_id"]), r["executed_at"]) for r in audit]
+    seen = [(str(r["resource_type"]), str(r["resource_id"]), r["executed_at"], str(r["executed_by"])) for r in audit]
     stale = {key: state for state in states for key in stale_shadows(state)}
     if stale:
         for row in conn.execute(
@@ -95,8 +95,10 @@ def write_observations(writes: Writes, batch: list[DayChanges]) -> None:
             gone[table].append(row_id)
     if resolved:
         writes.execute(
-            "update driftworld.waste_ledger w set resolved_on = r.resolved_on, resolved_by = r.resolved_by "
-            "from jsonb_to_recordset(%s::jsonb) as r(id uuid, resolved_on date, resolved_by text) "
+            "update driftworld.waste_ledger w set resolved_on = r.resolved_on, resolved_by = r.resolved_by, "
+            "resolved_by_name = r.resolved_by_name "
+            "from jsonb_to_recordset(%s::jsonb) "
+            "as r(id uuid, resolved_on date, resolved_by text, resolved_by_name text) "
             "where w.id = r.id",
             (to_json(resolved),),
         )

@@ -1,17 +1,29 @@
--- Ground-truth waste by scenario: injected, still open, resolved by agents / by hand, $/day saved and
--- the median number of virtual days to a fix.
+-- Ground-truth waste by scenario over a window of virtual days: injected in the window, still open at its
+-- end, resolved in it (by an agent, by hand, by the engine), $/day saved by agents and by hand, and the
+-- median number of virtual days to a fix. A fix counts on the day it was resolved, whenever the waste
+-- appeared; with an agent name, only that agent's fixes count as agents'.
+with ledger as (
+    select *,
+           injected_on >= coalesce(%(since)s::date, '-infinity') and injected_on <= coalesce(%(until)s::date, 'infinity')
+               as injected_in_window,
+           resolved_on >= coalesce(%(since)s::date, '-infinity') and resolved_on <= coalesce(%(until)s::date, 'infinity')
+               as resolved_in_window,
+           resolved_by = 'agent' and (%(agent)s::text is null or resolved_by_name = %(agent)s::text) as by_agent
+    from driftworld.waste_ledger
+    where (%(account)s::uuid is null or account_id = %(account)s::uuid)
+      and injected_on <= coalesce(%(until)s::date, 'infinity')
+)
 select scenario,
-       count(*) as injected,
-       coalesce(sum(daily_cost), 0) as daily_cost,
-       count(*) filter (where resolved_on is null) as open,
-       count(*) filter (where resolved_by = 'agent') as resolved_by_agent,
-       count(*) filter (where resolved_by = 'manual') as resolved_manually,
-       count(*) filter (where resolved_by = 'drift_engine') as resolved_by_engine,
-       coalesce(sum(daily_cost) filter (where resolved_by in ('agent', 'manual')), 0) as daily_saved,
+       count(*) filter (where injected_in_window) as injected,
+       coalesce(sum(daily_cost) filter (where injected_in_window), 0) as daily_cost,
+       count(*) filter (where resolved_on is null or resolved_on > coalesce(%(until)s::date, 'infinity')) as open,
+       count(*) filter (where resolved_in_window and by_agent) as resolved_by_agent,
+       count(*) filter (where resolved_in_window and resolved_by = 'manual') as resolved_manually,
+       count(*) filter (where resolved_in_window and resolved_by = 'drift_engine') as resolved_by_engine,
+       coalesce(sum(daily_cost) filter (where resolved_in_window and by_agent), 0) as daily_saved_by_agent,
+       coalesce(sum(daily_cost) filter (where resolved_in_window and resolved_by = 'manual'), 0) as daily_saved_manually,
        percentile_cont(0.5) within group (order by resolved_on - injected_on)
-           filter (where resolved_on is not null) as median_days_to_fix
-from driftworld.waste_ledger
-where (%(account)s::uuid is null or account_id = %(account)s::uuid)
-  and (%(since)s::date is null or injected_on >= %(since)s::date)
+           filter (where resolved_in_window and (by_agent or resolved_by = 'manual')) as median_days_to_fix
+from ledger
 group by scenario
 order by scenario
