@@ -8,8 +8,8 @@ import uuid
 import psycopg
 import pytest
 
-from driftworld.engine.observe import AGENT_OWNED, DIGESTED
 from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
+from driftworld.model.shadow import AGENT_OWNED, DIGESTED
 from driftworld.store.database import Database
 from tests.conftest import END_DATE
 from tests.world_tables import WORLD_TABLES

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass
 
 from driftworld.engine.account_day import Simulator
 from driftworld.engine.clock import read_settings
-from driftworld.engine.state import DayChanges
 from driftworld.model.clock import CLOCK_MODES, WorldClock
 from driftworld.model.estate import EstateShape, build_estate
 from driftworld.model.factory import Account, Builder
+from driftworld.model.state import DayChanges
 from driftworld.model.streams import stream
 from driftworld.store.world_io import Conn, Writes, adapt_connection, copy_rows, read_sql, write_changes
 

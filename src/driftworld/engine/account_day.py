@@ -17,9 +17,9 @@ from typing import Literal
 from driftworld.engine.carry import carry_forward
 from driftworld.engine.clock import last_days
 from driftworld.engine.day import simulate_account_day
-from driftworld.engine.state import DayChanges, WorldSettings
 from driftworld.model.clock import WorldClock
 from driftworld.model.factory import Account, Id
+from driftworld.model.state import DayChanges, WorldSettings
 from driftworld.store.database import first_line
 from driftworld.store.shadow_io import attach_observations, write_observations
 from driftworld.store.world_io import Conn, Writes, load_states, read_sql, to_json, write_changes

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from driftworld.engine.state import AccountState, DayChanges
 from driftworld.model.rules.log_storage import effective_retention
+from driftworld.model.state import AccountState, DayChanges
 
 KEPT_INGEST_DAYS = 3660  # the longest retention whose window the in-memory path can rebuild
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import psycopg
 
-from driftworld.engine.state import WorldSettings
 from driftworld.model.factory import Id
+from driftworld.model.state import WorldSettings
 
 Conn = psycopg.Connection[dict[str, Any]]
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from driftworld.engine.state import AccountState, DayChanges, Row
 from driftworld.model.calendar import is_day_off
 from driftworld.model.catalogue import HOURS_PER_DAY
 from driftworld.model.factory import Builder
 from driftworld.model.rules.capacity import load_factor
 from driftworld.model.rules.pricing import derived_prices, price_key
+from driftworld.model.rules.termination import release_what_terminated_instances_held
+from driftworld.model.state import AccountState, DayChanges, Row
 from driftworld.model.workload import WEEKDAYS_ONLY
 
 LIVE_STATES = ("pending", "running")
@@ -60,26 +61,6 @@ def scale_groups(state: AccountState, changes: DayChanges, builder: Builder) -> 
         newest_first = sorted(running, key=lambda m: (m["launch_time"], m["instance_id"]), reverse=True)
         for member in newest_first[: max(0, len(running) - target)]:
             changes.change("instances", member, state="terminated")
-
-
-def release_what_terminated_instances_held(state: AccountState, changes: DayChanges) -> None:
-    """EIPs of gone instances are unassociated; their volumes are deleted with them."""
-    alive = {i["instance_id"] for i in state.table("instances") if i["state"] != "terminated"}
-    for eip in state.table("elastic_ips"):
-        if eip["associated_instance_id"] is not None and eip["associated_instance_id"] not in alive:
-            changes.change(
-                "elastic_ips",
-                eip,
-                associated_instance_id=None,
-                state="associated" if eip.get("associated_lb_arn") else "unassociated",
-            )
-    for volume in state.table("volumes"):
-        if (
-            volume["attached_instance_id"] is not None
-            and volume["attached_instance_id"] not in alive
-            and volume["state"] != "deleted"
-        ):
-            changes.change("volumes", volume, state="deleted")
 
 
 def _schedule_of(state: AccountState, instance: Row) -> str | None:

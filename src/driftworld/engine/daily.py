@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from driftworld.engine.state import AccountState, DayChanges, Row
 from driftworld.model import workload as wl
 from driftworld.model.calendar import is_day_off, is_month_end, is_weekend
 from driftworld.model.catalogue import hourly_to_daily, lambda_daily, monthly_to_daily
@@ -14,6 +13,7 @@ from driftworld.model.clock import WorldClock
 from driftworld.model.kinds import BY_TABLE, metrics_id
 from driftworld.model.rules import capacity, commitments, data_transfer, instance_cost, log_storage, s3_storage
 from driftworld.model.rules.seven_day import roll
+from driftworld.model.state import AccountState, DayChanges, Row
 from driftworld.model.streams import stream
 
 RUNNING = {

@@ -8,7 +8,6 @@ from driftworld.engine.control_plane import reconcile
 from driftworld.engine.daily import Day, simulate_usage
 from driftworld.engine.mess import inject_startup_mess
 from driftworld.engine.observe import observe, refresh_shadow
-from driftworld.engine.state import AccountState, DayChanges, WorldSettings
 from driftworld.model import workload as wl
 from driftworld.model.calendar import is_day_off
 from driftworld.model.clock import WorldClock
@@ -16,6 +15,7 @@ from driftworld.model.factory import Builder, Profile
 from driftworld.model.intensity import DriftIntensity
 from driftworld.model.kinds import ROLLED_KINDS, metrics_id
 from driftworld.model.rules.pricing import price_key
+from driftworld.model.state import AccountState, DayChanges, WorldSettings
 from driftworld.model.streams import stream
 
 

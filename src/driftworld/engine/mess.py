@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from driftworld.engine.state import AccountState, DayChanges
 from driftworld.model.calendar import is_weekend
 from driftworld.model.factory import Builder
 from driftworld.model.intensity import DriftIntensity
 from driftworld.model.kinds import BY_TABLE
 from driftworld.model.scenarios import SCENARIOS, ScenarioContext
+from driftworld.model.state import AccountState, DayChanges
 from driftworld.model.streams import stream
 
 NAME_COLUMNS = (

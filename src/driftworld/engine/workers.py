@@ -20,8 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from driftworld.engine.account_day import Outcome, Simulator, Target
-from driftworld.engine.state import WorldSettings
 from driftworld.model.factory import Account, Id
+from driftworld.model.state import WorldSettings
 from driftworld.store.database import Database
 from driftworld.store.world_io import adapt_connection
 

@@ -87,6 +87,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("streaming_clusters", "streaming_cluster", None, {"avg_usage_mbps_7d": _avg("usage_mbps")}),
 )
 
+RETIRED_STATE = {"instances": "terminated", "volumes": "deleted"}  # gone for good, never costing again
+
 # optimization_policy defaults (the migrations say the same); every other resource table: recommend_only
 AUTO_SAFE_TABLES = frozenset({"instances", "volumes", "snapshots", "s3_buckets", "elastic_ips", "log_groups"})
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from driftworld.engine.observe import shadow_digest, shadow_of, stale_shadows
-from driftworld.engine.state import AccountState, DayChanges
 from driftworld.model.factory import Id
+from driftworld.model.shadow import shadow_digest, shadow_of, stale_shadows
+from driftworld.model.state import AccountState, DayChanges
 from driftworld.store.world_io import Conn, Writes, fetch_all, read_sql, to_json
 
 # When the engine last closed a day of each account: agents' audit rows since then explain changes.

@@ -18,7 +18,6 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 import psycopg
 from psycopg import sql
@@ -28,15 +27,15 @@ from psycopg.types.json import set_json_dumps
 from psycopg.types.numeric import FloatLoader
 from psycopg.types.string import TextLoader
 
-from driftworld.engine.state import AccountState, DayChanges, Row
 from driftworld.model.factory import Account, Id, Profile
-from driftworld.model.kinds import BY_TABLE, KINDS, RESOURCE_TABLES, ROLLED_KINDS, metrics_id
+from driftworld.model.kinds import BY_TABLE, KINDS, RESOURCE_TABLES, RETIRED_STATE, ROLLED_KINDS, metrics_id
 from driftworld.model.rules.seven_day import WINDOW_DAYS
+from driftworld.model.shadow import json_default
+from driftworld.model.state import AccountState, DayChanges, Row
 
 Conn = psycopg.Connection[dict[str, Any]]
 SQL_DIR = Path(__file__).parent / "sql"
 LOADED_TABLES = (*RESOURCE_TABLES, "commitments")
-RETIRED_STATE = {"instances": "terminated", "volumes": "deleted"}  # gone for good, never costing again
 ROLLED_COLUMNS = {column: spec for kind in KINDS for column, spec in kind.rolled.items()}  # same name, same rule
 HISTORY_TABLES = (
     "metrics_daily",
@@ -326,19 +325,8 @@ def _insert_statement(schema: str, table: str, columns: tuple[str, ...]) -> str:
     )
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
 def _dumps(value: Any) -> bytes:
-    return orjson.dumps(value, default=_json_default)
-
-
-def canonical_json(value: Any) -> bytes:
-    """JSON with sorted keys: equal values give equal bytes (for fingerprints)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_json_default)
+    return orjson.dumps(value, default=json_default)
 
 
 def to_json(value: Any) -> str:

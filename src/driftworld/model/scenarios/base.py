@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from driftworld.model.catalogue import hourly_to_daily, monthly_to_daily
 from driftworld.model.factory import Builder, Row, Waste
+from driftworld.model.state import AccountState, DayChanges
 from driftworld.model.streams import Stream
-
-if TYPE_CHECKING:
-    from driftworld.engine.state import AccountState, DayChanges
 
 NONPROD = ("dev", "staging")
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from driftworld.model.rules.termination import release_what_terminated_instances_held
 from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
 
 
 def inject(ctx: ScenarioContext) -> bool:
-    from driftworld.engine.control_plane import release_what_terminated_instances_held
-
     held = {e["associated_instance_id"]: e for e in ctx.state.table("elastic_ips") if e["associated_instance_id"]}
     candidates = [
         i
