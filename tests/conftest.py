@@ -22,7 +22,9 @@ from driftworld.store.migrations import migrate
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "supabase" / "migrations"
 END_DATE = dt.date(2026, 3, 31)  # a fixed end date: seeded worlds are the same on every run
-SMALL_WORLD = SeedRequest(orgs=1, accounts_per_org=2, days=10, seed=7, end_date=END_DATE, clock_mode="virtual")
+SMALL_WORLD = SeedRequest(
+    orgs=1, accounts_per_org=2, days=10, seed=7, end_date=END_DATE, clock_mode="virtual", difficulty="easy"
+)
 
 
 def has_pg_cron(bin_dir: Path) -> bool:

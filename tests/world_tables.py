@@ -37,6 +37,7 @@ WORLD_TABLES: dict[str, tuple[str, ...]] = {
         "aws_account_number",
         "primary_region",
         "freeze_optimizations_until",
+        "freeze_optimizations_from",
         "is_active",
     ),
     # Resource tables.

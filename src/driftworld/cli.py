@@ -18,6 +18,7 @@ from rich.table import Table
 from driftworld.config import load_settings
 from driftworld.engine.clock import WorldNotSeeded, read_settings
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
+from driftworld.model.difficulty import difficulty as level
 from driftworld.model.intensity import DriftIntensity, validate
 from driftworld.model.scenarios import SCENARIOS
 from driftworld.report import scorecard
@@ -28,6 +29,7 @@ from driftworld.store.database import Database, DatabaseUnavailable, resolve_dat
 from driftworld.store.embedded import embedded_database
 from driftworld.store.migrations import MigrationError, migrate, require_current, status
 from driftworld.store.world_io import adapt_connection
+from driftworld.store.world_settings import set_difficulty
 
 app = typer.Typer(
     help="driftworld: a simulated AWS estate on PostgreSQL that keeps drifting, for "
@@ -176,6 +178,13 @@ def seed(
     seed: Annotated[int, typer.Option(help="World seed: the same seed gives the same world.")] = 42,
     end_date: Annotated[str | None, typer.Option(help="Last day of history (YYYY-MM-DD, default today UTC).")] = None,
     clock_mode: Annotated[str, typer.Option(help="wallclock (timestamps from real now) or virtual.")] = "wallclock",
+    difficulty: Annotated[
+        str,
+        typer.Option(
+            help="easy (telltale waste, no decoys, no world-set policies), realistic (neutral names, decoys, "
+            "policies and freezes set by the world) or hard (twice the decoys and policies)."
+        ),
+    ] = "realistic",
     reset: Annotated[bool, typer.Option(help="Replace an existing world (asks first unless --yes).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to prompts.")] = False,
 ) -> None:
@@ -193,6 +202,7 @@ def seed(
             seed=seed,
             end_date=dt.date.fromisoformat(end_date) if end_date else None,
             clock_mode=clock_mode,
+            difficulty=difficulty,
         )
         with progress_bar("seeding account-days") as advance:
             summary = seed_world(conn, request, reset=reset, progress=advance)
@@ -249,7 +259,7 @@ def world_show() -> None:
         out.print(
             f"world seed {settings.world_seed}, clock {settings.clock_mode}, "
             f"seasonality {'on' if settings.seasonality else 'off'}, multiplier {intensity.multiplier}, "
-            f"preset {intensity.preset or 'none'}"
+            f"preset {intensity.preset or 'none'}, difficulty {settings.difficulty}"
         )
         table = Table("#", "scenario", "weight", "chance per account-day", title="startup mess")
         for scenario in SCENARIOS:
@@ -266,9 +276,15 @@ def world_set(
     probability: Annotated[list[str] | None, typer.Option(help="NAME=P: a fixed chance for one scenario.")] = None,
     disable: Annotated[list[str] | None, typer.Option(help="Switch a scenario off (repeatable).")] = None,
     enable: Annotated[list[str] | None, typer.Option(help="Switch a scenario back on (repeatable).")] = None,
+    difficulty: Annotated[
+        str | None, typer.Option(help="easy, realistic or hard: decoys and policies the world sets from now on.")
+    ] = None,
 ) -> None:
-    """Change the drift intensity of this world (applies from the next tick)."""
+    """Change the drift intensity (and difficulty) of this world (applies from the next tick)."""
     with friendly_errors(), database().connect() as conn:
+        if difficulty is not None:
+            level(difficulty)  # an unknown name is refused before anything changes
+            set_difficulty(conn, difficulty)
         current = _read_intensity(conn)
         overrides = dict(current.probabilities)
         for item in probability or []:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from driftworld.engine.account_day import Simulator
 from driftworld.engine.clock import read_settings
 from driftworld.model.clock import CLOCK_MODES, WorldClock
+from driftworld.model.difficulty import Difficulty, difficulty
 from driftworld.model.estate import EstateShape, build_estate
 from driftworld.model.factory import Account, Builder
 from driftworld.model.state import DayChanges
@@ -54,6 +55,7 @@ class SeedRequest:
     clock_mode: str = "wallclock"
     seasonality: bool = True
     batch_size: int = 25
+    difficulty: str = "realistic"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
         raise ValueError(f"clock mode must be one of {', '.join(CLOCK_MODES)}")
     if request.days < 1:
         raise ValueError("days must be at least 1")
+    difficulty(request.difficulty)  # an unknown one is refused before anything is written
     adapt_connection(conn)
     conn.autocommit = True
     if world_exists(conn):
@@ -146,9 +149,9 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
     parameters = {**asdict(request), "end_date": end.isoformat()}
     with conn.transaction():
         conn.execute(
-            "insert into driftworld.world_settings (world_seed, clock_mode, seasonality, seed_parameters) "
-            "values (%s, %s, %s, %s::jsonb)",
-            (request.seed, request.clock_mode, request.seasonality, json.dumps(parameters)),
+            "insert into driftworld.world_settings (world_seed, clock_mode, seasonality, difficulty, seed_parameters) "
+            "values (%s, %s, %s, %s, %s::jsonb)",
+            (request.seed, request.clock_mode, request.seasonality, request.difficulty, json.dumps(parameters)),
         )
         copy_rows(conn, "organizations", orgs)
         copy_rows(conn, "cloud_accounts", account_rows)
@@ -169,14 +172,18 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
         with conn.transaction():  # a chunk of accounts is seeded whole or not at all
             writes = Writes()
             mode = settings.clock_mode
-            write_changes(writes, [_estate(settings.world_seed, a, first, end, mode, now) for a in chunk])
+            level = difficulty(settings.difficulty)
+            write_changes(writes, [_estate(settings.world_seed, a, first, end, mode, now, level) for a in chunk])
             writes.send(conn)
             simulator.seed_history(chunk, first, end, advance)
     return summarize(conn)
 
 
-def _estate(world_seed: int, account: Account, first: dt.date, end: dt.date, mode: str, now: dt.datetime) -> DayChanges:
+def _estate(
+    world_seed: int, account: Account, first: dt.date, end: dt.date, mode: str, now: dt.datetime, level: Difficulty
+) -> DayChanges:
     builder = Builder(account, WorldClock(mode, now, end), stream(world_seed, account.id, None, "estate"), first)
+    builder.difficulty = level
     changes = DayChanges(account, first, created=build_estate(account, builder, first, EstateShape()))
     changes.assign_ids(world_seed)
     return changes

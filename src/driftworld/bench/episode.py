@@ -87,6 +87,7 @@ class Harness:
                 seed=seed,
                 end_date=suite.end_date,
                 clock_mode="virtual",
+                difficulty=suite.difficulty,
             )
             seed_world(conn, request)
             bench_io.set_world_intensity(conn, suite.intensity)

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import driftworld
+from driftworld.model.difficulty import DIFFICULTIES
 
 SUITES_DIR = Path(__file__).parent / "suites"
 PACKAGE = Path(driftworld.__file__).parent
 # What decides the world an episode meets: the model, the engine, the seeder, the store's SQL and the schema.
 WORLD_CODE = ("model", "engine", "store", "seeder.py")
-DIFFICULTIES = ("easy",)
 MAX_ACCOUNTS = 1_000
 
 
@@ -100,7 +100,7 @@ def _parse(path: Path, data: dict[str, Any], text: str) -> Suite:
     history = _field(path, data, "world", "history_days", int)
     if not 8 <= history <= 366:
         raise SuiteError(f"{path}: [world] history_days must be between 8 and 366 (the 7-day columns need a week)")
-    difficulty = _field(path, data, "world", "difficulty", str, "easy")
+    difficulty = _field(path, data, "world", "difficulty", str, "realistic")
     if difficulty not in DIFFICULTIES:
         raise SuiteError(f"{path}: [world] difficulty must be one of {', '.join(DIFFICULTIES)}")
     preset = data.get("world", {}).get("preset")

@@ -38,10 +38,14 @@ def last_days(conn: Conn, account_ids: list[Id]) -> dict[Id, dt.date | None]:
 
 def read_settings(conn: Conn) -> WorldSettings:
     row = conn.execute(
-        "select world_seed, clock_mode, seasonality, drift_intensity from driftworld.world_settings"
+        "select world_seed, clock_mode, seasonality, drift_intensity, difficulty from driftworld.world_settings"
     ).fetchone()
     if row is None:
         raise WorldNotSeeded("this database holds no world yet: run `driftworld seed` first")
     return WorldSettings(
-        int(row["world_seed"]), str(row["clock_mode"]), bool(row["seasonality"]), dict(row["drift_intensity"])
+        int(row["world_seed"]),
+        str(row["clock_mode"]),
+        bool(row["seasonality"]),
+        dict(row["drift_intensity"]),
+        str(row["difficulty"]),
     )

@@ -27,7 +27,18 @@ def reconcile(state: AccountState, changes: DayChanges, builder: Builder, season
     run_office_hours_schedule(state, changes, seasonality)
     owners_restart_workstations(state, changes, seasonality)
     rotate_snapshots(state, changes, builder)
+    end_maintenance_windows(state, changes)
     follow_prices(state, changes)
+
+
+def end_maintenance_windows(state: AccountState, changes: DayChanges) -> None:
+    """A volume detached for maintenance is attached again to its instance when its window ends."""
+    running = {i["instance_id"] for i in state.table("instances") if i["state"] == "running"}
+    for volume in state.table("volumes"):
+        tags = volume.get("tags") or {}
+        until, host = tags.get("maintenance_until"), tags.get("attach_to")
+        if volume["state"] == "available" and until and host in running and until <= state.day.isoformat():
+            changes.change("volumes", volume, state="in-use", attached_instance_id=host)
 
 
 def _members_by_group(state: AccountState) -> dict[object, list[Row]]:

@@ -1,4 +1,4 @@
-"""One account-day, steps 2 to 5 of the contract, on in-memory state: pure apart from the clock it is given."""
+"""One account-day, steps 1 to 7 of the contract, on in-memory state: pure apart from the clock it is given."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from driftworld.engine.observe import observe, refresh_shadow
 from driftworld.model import workload as wl
 from driftworld.model.calendar import is_day_off
 from driftworld.model.clock import WorldClock
+from driftworld.model.difficulty import difficulty
 from driftworld.model.factory import Builder, Profile
 from driftworld.model.intensity import DriftIntensity
 from driftworld.model.kinds import ROLLED_KINDS, metrics_id
+from driftworld.model.rules.policies import set_freezes
 from driftworld.model.rules.pricing import price_key
 from driftworld.model.state import AccountState, DayChanges, WorldSettings
 from driftworld.model.streams import stream
@@ -57,9 +59,11 @@ def simulate_account_day(
     builder = Builder(
         state.account, clock, stream(settings.world_seed, state.account.id, state.day, "create"), state.day
     )
+    level = difficulty(settings.difficulty)
     builder.created = changes.created
-    builder.extra_tags = {"created_by": "drift_engine"}
+    builder.extra_tags = {"created_by": "drift_engine"} if level.engine_tag else {}
     builder.profile_index = state.profiles
+    builder.difficulty = level
     if not seeding:
         observe(state, changes, clock.at(state.day, 0))
     adopt_unprofiled(state, changes)
@@ -74,6 +78,10 @@ def simulate_account_day(
             DriftIntensity.from_settings(settings.drift_intensity),
             is_day_off(state.day, settings.seasonality),
         )
+        if level.account_freeze_chance or level.resource_freeze_chance:
+            set_freezes(
+                state, changes, stream(settings.world_seed, state.account.id, state.day, "policies"), level, clock
+            )
     simulate_usage(Day(state, changes, settings.world_seed, settings.seasonality, clock))
     if not seeding or state.day == clock.today:
         refresh_shadow(state, changes)

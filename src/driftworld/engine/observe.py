@@ -27,6 +27,7 @@ from driftworld.model.state import AccountState, DayChanges, Key, Row
 SHRINKING = ("desired_capacity", "num_nodes", "memory_mb", "size_gib", "node_count", "shard_count")
 RETYPED = ("instance_type", "instance_class", "node_type")
 STOPPED = {"stopped", "stopping", "terminated", "deleted", "deleting"}
+EXPIRING = ("retention_days", "retention_in_days", "lifecycle_policy", "lifecycle_rules")
 
 
 def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> str | None:
@@ -50,10 +51,22 @@ def _findings(
         kinds.append("violation_ignore")
     if before.get("env") == "prod" or before.get("optimization_policy_locked"):
         kinds.append("violation_locked")
-    frozen = [f for f in (state.account_frozen_until, before.get("optimization_freeze_until")) if f]
-    if any((dt.datetime.fromisoformat(f) if isinstance(f, str) else f) > at for f in frozen):
+    account_window_open = state.account_frozen_from is None or _instant(state.account_frozen_from) <= at
+    frozen = [before.get("optimization_freeze_until")]
+    if account_window_open:
+        frozen.append(state.account_frozen_until)
+    if any(_instant(f) > at for f in frozen if f):
         kinds.append("violation_freeze")
     return kinds
+
+
+def _instant(value: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _naive_fix(field: str, old: Any, new: Any) -> bool:
+    """What a naive rule does to something that looks idle: any capacity cut, and expiring what is kept."""
+    return _reduces(field, old, new) or (field in EXPIRING and new is not None and old != new)
 
 
 def _reduces(field: str, old: Any, new: Any) -> bool:
@@ -144,7 +157,10 @@ def _external(
     kinds = _findings(state, table, before, field, new, at)
     profile = state.profiles.get((table, row["id"]))
     healthy = profile is not None and profile.profile in (wl.HEALTHY_PROD, wl.HEALTHY_NONPROD)
-    if healthy and row["id"] not in waste_ids and _reduces(field, old, new):
+    if row["id"] in state.decoy_ids:
+        if _naive_fix(field, old, new):
+            kinds.append("false_positive")
+    elif healthy and row["id"] not in waste_ids and _reduces(field, old, new):
         kinds.append("false_positive")
     for kind in kinds:
         changes.findings.append(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from driftworld.model import workload as wl
 from driftworld.model.catalogue import hourly_to_daily, monthly_to_daily
+from driftworld.model.decoys import seed_decoys
 from driftworld.model.factory import SERVICES, Account, Builder, Created, Row, Waste
 from driftworld.model.rules.s3_storage import CEILING_MULTIPLE, NEW_BUCKET_GB
 
@@ -44,9 +45,6 @@ def _env(builder: Builder, prod_share: float = 0.4) -> str:
     return "prod" if builder.draws.chance(prod_share) else builder.draws.choice(NONPROD)
 
 
-GLOBAL_NAME_DIGITS = 10  # db_instance_id and cluster_id are unique across the whole world, not per account
-
-
 def _name(builder: Builder, env: str, suffix: str = "", digits: int = 4) -> str:
     return f"{env}-{builder.draws.choice(SERVICES)}{suffix}-{builder.draws.hex(digits)}"
 
@@ -75,7 +73,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
             low = desired = count(*shape.asg_members)
             high = low + count(2, 6)
         group = builder.autoscaling_group(
-            _name(builder, env, "-asg"),
+            builder.healthy_name("autoscaling_groups", env),
             env,
             d.choice(PROD_TYPES if env == "prod" else DEV_TYPES),
             low,
@@ -91,17 +89,25 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         env = _env(builder)
         gpu = env == "prod" and d.chance(0.1)
         kind = d.choice(GPU_TYPES if gpu else PROD_TYPES if env == "prod" else DEV_TYPES)
-        standalone.append(builder.instance(_name(builder, env), env, kind, wl.healthy_profile(env), age(20, 700)))
+        standalone.append(
+            builder.instance(builder.healthy_name("instances", env), env, kind, wl.healthy_profile(env), age(20, 700))
+        )
     for _ in range(d.integer(1, 2)):
         env = d.choice(NONPROD)
         standalone.append(
             builder.instance(
-                _name(builder, env), env, d.choice(DEV_TYPES), wl.healthy_profile(env), age(20, 300), state="stopped"
+                builder.healthy_name("instances", env),
+                env,
+                d.choice(DEV_TYPES),
+                wl.healthy_profile(env),
+                age(20, 300),
+                state="stopped",
             )
         )
     for _ in range(waste_count()):
         env = d.choice(NONPROD)
-        idle = builder.instance(_name(builder, env, "-old"), env, d.choice(DEV_TYPES), wl.IDLE, age(40, 400))
+        name = builder.waste_name("instances", env, _name(builder, env, "-old"))
+        idle = builder.instance(name, env, d.choice(DEV_TYPES), wl.IDLE, age(40, 400))
         _waste(
             builder,
             "idle_instance",
@@ -189,7 +195,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         ]
         start = d.uniform(*NEW_BUCKET_GB)
         builder.bucket(
-            f"{env}-{d.choice(SERVICES)}-{d.hex(8)}",
+            builder.healthy_name("s3_buckets", env),
             env,
             rules,
             age(30, 900),
@@ -202,7 +208,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         env = d.choice(NONPROD)
         start = d.uniform(100.0, 500.0)
         bucket = builder.bucket(
-            f"{env}-{d.choice(SERVICES)}-{d.hex(8)}",
+            builder.healthy_name("s3_buckets", env),
             env,
             None,
             age(30, 900),
@@ -216,7 +222,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         env = _env(builder, 0.5)
         kind = d.choice(("db.m5.large", "db.r5.large", "db.m5.xlarge")) if env == "prod" else "db.t3.medium"
         builder.rds(
-            _name(builder, env, "-db", GLOBAL_NAME_DIGITS),
+            builder.healthy_name("rds_instances", env),
             env,
             kind,
             env == "prod",
@@ -227,7 +233,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
     for _ in range(waste_count()):
         env = d.choice(NONPROD)
         multi = builder.rds(
-            _name(builder, env, "-db", GLOBAL_NAME_DIGITS),
+            builder.healthy_name("rds_instances", env),
             env,
             d.choice(("db.t3.medium", "db.m5.large")),
             True,
@@ -247,7 +253,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
     for _ in range(count(*shape.caches)):
         env = _env(builder, 0.5)
         builder.cache(
-            _name(builder, env, "-cache", GLOBAL_NAME_DIGITS),
+            builder.healthy_name("cache_clusters", env),
             env,
             d.choice(("cache.t3.medium", "cache.m5.large")),
             count(1, 3),
@@ -259,7 +265,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         env = _env(builder, 0.5)
         targets = count(2, 10) if env == "prod" else count(1, 4)
         builder.load_balancer(
-            f"{env}-{d.choice(SERVICES)}-lb",
+            builder.healthy_name("load_balancers", env),
             env,
             d.choice(("application", "network")),
             targets,
@@ -278,7 +284,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
     for _ in range(count(*shape.lambdas)):
         env = _env(builder)
         builder.lambda_function(
-            f"{env}-{d.choice(SERVICES)}-{d.choice(('handler', 'cron', 'hook'))}-{d.hex(4)}",
+            builder.healthy_name("lambda_functions", env),
             env,
             d.choice((128, 256, 512, 1024)),
             age(30, 600),
@@ -286,15 +292,14 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         )
     for _ in range(waste_count()):
         env = d.choice(NONPROD)
-        unused = builder.lambda_function(
-            f"{env}-legacy-{d.hex(6)}", env, d.choice((256, 512)), age(120, 700), wl.UNUSED
-        )
+        name = builder.waste_name("lambda_functions", env, f"{env}-legacy-{d.hex(6)}")
+        unused = builder.lambda_function(name, env, d.choice((256, 512)), age(120, 700), wl.UNUSED)
         _waste(builder, "unused_lambda", "lambda_functions", unused, "delete", 0.0)
 
     for _ in range(count(*shape.log_groups)):
         env = _env(builder)
         builder.log_group(
-            f"/aws/{env}/{d.choice(SERVICES)}-{d.hex(4)}",
+            builder.healthy_name("log_groups", env),
             env,
             d.choice((7, 14, 30, 90)),
             age(30, 600),
@@ -305,7 +310,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         env = d.choice(NONPROD)
         stored = d.uniform(50.0, 200.0)
         group = builder.log_group(
-            f"/aws/{env}/{d.choice(SERVICES)}-{d.hex(4)}", env, None, age(200, 900), wl.healthy_profile(env), stored
+            builder.healthy_name("log_groups", env), env, None, age(200, 900), wl.healthy_profile(env), stored
         )
         _waste(
             builder,
@@ -356,6 +361,9 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
                 "resize future purchases",
                 float(commitment["hourly_commitment_amount"]) * 24 * 0.5,
             )
+    low, high = builder.difficulty.decoy_kinds
+    if high:
+        seed_decoys(builder, first_day, count(low, high), standalone)
     for instance in standalone:
         for key in ("team", "owner"):
             builder.resource_tag("instance", instance, key, instance["tags"][key])

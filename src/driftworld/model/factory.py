@@ -14,7 +14,8 @@ from typing import Any
 
 from driftworld.model import catalogue
 from driftworld.model.clock import WorldClock
-from driftworld.model.kinds import default_policy
+from driftworld.model.difficulty import LEVELS, Difficulty
+from driftworld.model.kinds import RESOURCE_TABLES, default_policy
 from driftworld.model.rules.pricing import derived_prices, price_key
 from driftworld.model.streams import Stream
 
@@ -22,6 +23,7 @@ Row = dict[str, Any]
 
 TEAMS = ("platform", "payments", "growth", "data", "core", "infra", "mobile", "search")
 OWNERS = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
+POLICY_TABLES = frozenset(RESOURCE_TABLES) - {"container_nodes", "container_services"}  # as their cluster
 PBKDF2_ROUNDS = 20_000  # a few ms per hash: real, and cheap enough to seed thousands
 SERVICES = (
     "api",
@@ -41,6 +43,14 @@ SERVICES = (
     "media",
     "analytics",
 )
+
+
+GLOBAL_NAME_DIGITS = 10  # db_instance_id and cluster_id are unique across the whole world, not per account
+NAME_SUFFIX = {
+    "autoscaling_groups": ("-asg", 4),
+    "rds_instances": ("-db", GLOBAL_NAME_DIGITS),
+    "cache_clusters": ("-cache", GLOBAL_NAME_DIGITS),
+}
 
 
 # A uuid column's value as the engine holds it: its text. The engine's connections load uuid columns as
@@ -80,6 +90,16 @@ class Waste:
     related: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Decoy:
+    """A resource that looks like waste to a naive rule but is in use (model/decoys.py)."""
+
+    kind: str
+    resource_table: str
+    resource_id: Id
+    signal: str
+
+
 @dataclass
 class Created:
     """Rows made in one go, by table, with their profiles and ground truth."""
@@ -87,6 +107,7 @@ class Created:
     rows: dict[str, list[Row]] = field(default_factory=dict)
     profiles: list[Profile] = field(default_factory=list)
     waste: list[Waste] = field(default_factory=list)
+    decoys: list[Decoy] = field(default_factory=list)
 
     def add(self, table: str, row: Row) -> Row:
         self.rows.setdefault(table, []).append(row)
@@ -97,6 +118,7 @@ class Created:
             self.rows.setdefault(table, []).extend(rows)
         self.profiles += other.profiles
         self.waste += other.waste
+        self.decoys += other.decoys
 
 
 class Builder:
@@ -110,6 +132,7 @@ class Builder:
         self.created = Created()
         self.extra_tags: dict[str, str] = {}  # e.g. created_by: drift_engine on what the engine makes
         self.profile_index: dict[tuple[str, Id], Profile] = {}  # where later steps look profiles up
+        self.difficulty: Difficulty = LEVELS["easy"]
 
     def keyed(self, purpose: str) -> Builder:
         """This builder drawing from its own stream for `purpose` (a group, a snapshot chain, a scenario),
@@ -117,6 +140,24 @@ class Builder:
         sibling = copy.copy(self)
         sibling.draws = self.draws.child(purpose)
         return sibling
+
+    def healthy_name(self, table: str, env: str) -> str:
+        """A name as the team names resources of this kind; waste takes one too unless the world is easy."""
+        d = self.draws
+        if table == "load_balancers":
+            return f"{env}-{d.choice(SERVICES)}-lb"
+        if table == "s3_buckets":
+            return f"{env}-{d.choice(SERVICES)}-{d.hex(8)}"
+        if table == "lambda_functions":
+            return f"{env}-{d.choice(SERVICES)}-{d.choice(('handler', 'cron', 'hook'))}-{d.hex(4)}"
+        if table == "log_groups":
+            return f"/aws/{env}/{d.choice(SERVICES)}-{d.hex(4)}"
+        suffix, digits = NAME_SUFFIX.get(table, ("", 4))
+        return f"{env}-{d.choice(SERVICES)}{suffix}-{d.hex(digits)}"
+
+    def waste_name(self, table: str, env: str, telltale: str) -> str:
+        """The name waste gets: a telltale one in an easy world, one like its healthy neighbours' otherwise."""
+        return self.healthy_name(table, env) if self.difficulty.neutral_names else telltale
 
     # -- common parts -------------------------------------------------------------------------
     def _base(self, table: str, created_day: dt.date, env: str | None, tags: dict[str, str] | None) -> Row:
@@ -143,6 +184,8 @@ class Builder:
     def _finish(self, table: str, row: Row, profile: str, **profile_fields: Any) -> Row:
         # the agent-control columns as the database will hold them, so the in-memory row is the stored one
         policy, locked = default_policy(table, row.get("env"))
+        if not locked and table in POLICY_TABLES and (self.difficulty.ignore_share or self.difficulty.recommend_share):
+            policy = self._set_policy(row["id"], policy)
         row.update(optimization_policy=policy, optimization_policy_locked=locked, optimization_freeze_until=None)
         prices = derived_prices(table, row)
         params = dict(profile_fields.pop("params", {}))
@@ -153,6 +196,15 @@ class Builder:
         born_on = profile_fields.pop("born_on", self.day)
         self._profile(Profile(table, row["id"], profile, params, born_on=born_on, **profile_fields))
         return row
+
+    def _set_policy(self, row_id: Id, policy: str) -> str:
+        """The world's own policies: a share of non-prod resources is hands-off, a share needs approval."""
+        (u,) = self.draws.child("policy").units_by_key([row_id], 1)[0]
+        if u < self.difficulty.ignore_share:
+            return "ignore"
+        if policy == "auto_safe" and u < self.difficulty.ignore_share + self.difficulty.recommend_share:
+            return "recommend_only"
+        return policy
 
     def _profile(self, profile: Profile) -> None:
         self.created.profiles.append(profile)

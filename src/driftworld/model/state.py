@@ -25,6 +25,7 @@ class WorldSettings:
     clock_mode: str
     seasonality: bool
     drift_intensity: dict[str, Any]
+    difficulty: str = "easy"
 
 
 @dataclass
@@ -46,6 +47,8 @@ class AccountState:
     # (resource_type, resource_id, executed_at, executed_by) of recent action_audit_log rows
     audit: list[tuple[str, str, dt.datetime, str]] = field(default_factory=list)
     open_waste: list[Row] = field(default_factory=list)
+    decoy_ids: set[Id] = field(default_factory=set)  # resources that look idle and are in use
+    account_frozen_from: dt.datetime | None = None  # an announced freeze window's start (None: in force now)
     account_frozen_until: dt.datetime | None = None
     observed_since: dt.datetime | None = None  # when the engine last closed a day of this account
     changed_by_others: set[str] = field(default_factory=set)  # row ids agents or people changed in 7 days
@@ -105,7 +108,7 @@ class DayChanges:
             {
                 "account_id": self.account.id,
                 "org_id": self.account.org_id,
-                "resource_type": BY_TABLE[table].singular,
+                "resource_type": BY_TABLE[table].singular if table in BY_TABLE else "cloud_account",
                 "resource_id": str(row["id"]),
                 "change_source": source,
                 "field_name": field_name,

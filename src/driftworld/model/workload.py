@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from driftworld.model.calendar import is_month_end
+
 Range = tuple[float, float]
 
 HEALTHY_PROD = "prod"
@@ -20,6 +22,8 @@ WEEKDAYS_ONLY = "weekdays_only"  # a dev workstation nobody uses on days off
 PREVIEW = "preview"  # busy on the day it appears, idle after
 UNUSED = "unused"  # a Lambda nobody invokes
 OVERSIZED = "oversized"  # a Lambda using a small part of its memory
+QUIET = "quiet"  # a decoy in use at a trickle: a standby database, a health-check load balancer
+MONTH_END_BATCH = "month_end_batch"  # a decoy: idle for weeks, busy on the last days of each month
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,13 @@ PROFILES: dict[str, dict[str, Ranges]] = {
         PREVIEW: _IDLE_INSTANCE,
         UNDERUSED: Ranges({"cpu_avg": (8.0, 20.0), "memory_avg": (15.0, 30.0), "network_mb": (50.0, 400.0)}),
         WEEKDAYS_ONLY: Ranges(_DEV_INSTANCE.working, _IDLE_INSTANCE.working),
+        MONTH_END_BATCH: _IDLE_INSTANCE,
     },
     "rds_instances": {
         HEALTHY_PROD: Ranges({"cpu_avg": (30.0, 65.0), "connections": (40, 300)}),
         HEALTHY_NONPROD: Ranges({"cpu_avg": (25.0, 50.0), "connections": (8, 40)}),
         IDLE: Ranges({"cpu_avg": (1.0, 5.0), "connections": (0, 0)}),
+        QUIET: Ranges({"cpu_avg": (1.0, 5.0), "connections": (0, 0)}),
     },
     "cache_clusters": {
         HEALTHY_PROD: Ranges({"cpu_avg": (25.0, 60.0), "memory_avg": (40.0, 80.0), "connections": (20, 500)}),
@@ -63,6 +69,7 @@ PROFILES: dict[str, dict[str, Ranges]] = {
         HEALTHY_PROD: Ranges({"requests": (50_000, 5_000_000)}),
         HEALTHY_NONPROD: Ranges({"requests": (5_000, 200_000)}),
         IDLE: Ranges({"requests": (0, 50)}),
+        QUIET: Ranges({"requests": (10, 80)}),
     },
     "lambda_functions": {
         # invocations per day (7-day totals 10k-5M prod, 1k-100k otherwise); memory as a share of memory_mb
@@ -96,6 +103,8 @@ def ranges_for(table: str, profile: str, day_off: bool, born_on: dt.date | None,
     """The ranges that decide a resource's numbers on a virtual day."""
     if profile == PREVIEW and born_on == day:
         return PROFILES[table][HEALTHY_PROD].working  # a fresh preview stack is busy on its first day
+    if profile == MONTH_END_BATCH and is_month_end(day):
+        return PROFILES[table][HEALTHY_PROD].working  # the month's closing run
     table_profiles = PROFILES[table]
     chosen = table_profiles.get(profile) or table_profiles.get(HEALTHY_NONPROD) or table_profiles[HEALTHY_PROD]
     return chosen.on(day_off)

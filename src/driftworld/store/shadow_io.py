@@ -21,7 +21,7 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
     written since the engine last closed a day, open waste, recent changes by others and account freeze."""
     by_id = {s.account.id: s for s in states}
     ids = list(by_id)
-    digests, clocks, waste, changed, freezes, audit = fetch_all(
+    digests, clocks, waste, changed, freezes, audit, decoys = fetch_all(
         conn,
         [
             (
@@ -41,12 +41,17 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
                 "and e.change_source <> 'drift_engine' and e.virtual_date > a.day - 7",
                 (ids, [s.day for s in states]),
             ),
-            ("select id, freeze_optimizations_until from cloud_accounts where id = any(%s)", (ids,)),
+            (
+                "select id, freeze_optimizations_from, freeze_optimizations_until from cloud_accounts "
+                "where id = any(%s)",
+                (ids,),
+            ),
             (
                 "select resource_type, resource_id, executed_at, executed_by from action_audit_log "
                 f"where resource_id is not null and executed_at >= (select min(at) from ({LAST_CLOSED}) as c)",
                 (ids,),
             ),
+            ("select account_id, resource_id from driftworld.decoys where account_id = any(%s)", (ids,)),
         ],
         tuples={0},
     )
@@ -60,6 +65,9 @@ def attach_observations(conn: Conn, states: list[AccountState]) -> None:
         by_id[row["account_id"]].changed_by_others.add(row["resource_id"])
     for row in freezes:
         by_id[row["id"]].account_frozen_until = row["freeze_optimizations_until"]
+        by_id[row["id"]].account_frozen_from = row["freeze_optimizations_from"]
+    for row in decoys:
+        by_id[row["account_id"]].decoy_ids.add(row["resource_id"])
     seen = [(str(r["resource_type"]), str(r["resource_id"]), r["executed_at"], str(r["executed_by"])) for r in audit]
     stale = {key: state for state in states for key in stale_shadows(state)}
     if stale:

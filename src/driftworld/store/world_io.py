@@ -448,3 +448,16 @@ def write_changes(writes: Writes, batch: list[DayChanges]) -> None:
         for w_id, w in c.waste_rows
     ]
     writes.append("waste_ledger", waste, schema="driftworld")
+    decoys = [
+        {
+            "account_id": c.account.id,
+            "resource_type": d.resource_table,
+            "resource_id": d.resource_id,
+            "kind": d.kind,
+            "signal": d.signal,
+            "since": c.day,
+        }
+        for c in batch
+        for d in c.created.decoys
+    ]
+    writes.append("decoys", decoys, schema="driftworld")

@@ -14,7 +14,8 @@ Conn = psycopg.Connection[dict[str, Any]]
 
 POLICY = (
     "select t.optimization_policy as policy, t.optimization_policy_locked as locked, t.env_value as env, "
-    "greatest(t.optimization_freeze_until, a.freeze_optimizations_until) as frozen_until "
+    "greatest(t.optimization_freeze_until, case when a.freeze_optimizations_from is null "
+    "or a.freeze_optimizations_from <= %s then a.freeze_optimizations_until end) as frozen_until "
     "from (select r.*, to_jsonb(r) ->> 'env' as env_value from public.{} r where r.id = %s) t "
     "join public.cloud_accounts a on a.id = t.account_id"
 )
@@ -26,10 +27,10 @@ def verdict(conn: Conn, table: str, row_id: str, today: dt.date) -> str:
     (`ignore`, or frozen).
 
     A change is judged at the start of the next virtual day, when the world observes it."""
-    row = conn.execute(sql.SQL(POLICY).format(sql.Identifier(table)), (row_id,)).fetchone()
+    judged_at = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
+    row = conn.execute(sql.SQL(POLICY).format(sql.Identifier(table)), (judged_at, row_id)).fetchone()
     if row is None or row["policy"] == "ignore":
         return "skip"
-    judged_at = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
     if row["frozen_until"] is not None and row["frozen_until"] > judged_at:
         return "skip"
     if row["locked"] or row["env"] == "prod":

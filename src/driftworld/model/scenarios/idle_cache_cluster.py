@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from driftworld.model import workload as wl
-from driftworld.model.estate import GLOBAL_NAME_DIGITS
+from driftworld.model.factory import GLOBAL_NAME_DIGITS
 from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
 
 
@@ -11,7 +11,7 @@ def inject(ctx: ScenarioContext) -> bool:
     d = ctx.draws
     env = d.choice(("dev", "staging", "preview"))
     cache = ctx.builder.cache(
-        f"{env}-sessions-{d.hex(GLOBAL_NAME_DIGITS)}",
+        ctx.builder.waste_name("cache_clusters", env, f"{env}-sessions-{d.hex(GLOBAL_NAME_DIGITS)}"),
         env,
         d.choice(("cache.m5.large", "cache.r5.large")),
         d.integer(1, 3),

@@ -9,9 +9,8 @@ from driftworld.model.scenarios.base import NONPROD, Scenario, ScenarioContext, 
 def inject(ctx: ScenarioContext) -> bool:
     d = ctx.draws
     env = d.choice(NONPROD)
-    lb = ctx.builder.load_balancer(
-        f"{env}-old-{d.hex(4)}-lb", env, d.choice(("application", "network")), d.integer(0, 2), ctx.day, wl.IDLE
-    )
+    name = ctx.builder.waste_name("load_balancers", env, f"{env}-old-{d.hex(4)}-lb")
+    lb = ctx.builder.load_balancer(name, env, d.choice(("application", "network")), d.integer(0, 2), ctx.day, wl.IDLE)
     ctx.waste(SCENARIO.name, "load_balancers", lb, "delete", hourly_daily_cost(lb))
     return True
 

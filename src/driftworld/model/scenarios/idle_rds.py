@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from driftworld.model import workload as wl
-from driftworld.model.estate import GLOBAL_NAME_DIGITS
+from driftworld.model.factory import GLOBAL_NAME_DIGITS
 from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
 
 
@@ -11,7 +11,7 @@ def inject(ctx: ScenarioContext) -> bool:
     d = ctx.draws
     env = d.choice(("dev", "staging", "preview"))
     db = ctx.builder.rds(
-        f"{env}-scratch-{d.hex(GLOBAL_NAME_DIGITS)}-db",
+        ctx.builder.waste_name("rds_instances", env, f"{env}-scratch-{d.hex(GLOBAL_NAME_DIGITS)}-db"),
         env,
         d.choice(("db.m5.large", "db.r5.large")),
         False,

@@ -11,7 +11,8 @@ def inject(ctx: ScenarioContext) -> bool:
     d = ctx.draws
     env = d.choice(("dev", "staging", "preview"))
     stored = d.uniform(50.0, 200.0)
-    group = ctx.builder.log_group(f"/aws/{env}/debug-{d.hex(6)}", env, None, ctx.day, wl.healthy_profile(env), stored)
+    name = ctx.builder.waste_name("log_groups", env, f"/aws/{env}/debug-{d.hex(6)}")
+    group = ctx.builder.log_group(name, env, None, ctx.day, wl.healthy_profile(env), stored)
     ctx.waste(SCENARIO.name, "log_groups", group, "set retention", monthly_to_daily(stored * LOG_STORAGE_GB_MONTH))
     return True
 

@@ -9,9 +9,8 @@ from driftworld.model.scenarios.base import NONPROD, Scenario, ScenarioContext
 def inject(ctx: ScenarioContext) -> bool:
     d = ctx.draws
     env = d.choice(NONPROD)
-    function = ctx.builder.lambda_function(
-        f"{env}-resize-{d.hex(4)}", env, d.choice((1024, 1536, 2048, 3008)), ctx.day, wl.OVERSIZED
-    )
+    name = ctx.builder.waste_name("lambda_functions", env, f"{env}-resize-{d.hex(4)}")
+    function = ctx.builder.lambda_function(name, env, d.choice((1024, 1536, 2048, 3008)), ctx.day, wl.OVERSIZED)
     ctx.waste(SCENARIO.name, "lambda_functions", function, "right-size memory", 0.0)
     return True
 

@@ -13,7 +13,7 @@ def inject(ctx: ScenarioContext) -> bool:
     env = d.choice(NONPROD)
     start = d.uniform(100.0, 500.0)
     bucket = ctx.builder.bucket(
-        f"{env}-exports-{d.hex(10)}",
+        ctx.builder.waste_name("s3_buckets", env, f"{env}-exports-{d.hex(10)}"),
         env,
         None,
         ctx.day,
