@@ -1,0 +1,158 @@
+"""Difficulty: a realistic world hides waste behind neutral names, plants decoys that a naive fix gets
+wrong, and sets policies and freezes by itself; an easy world keeps the old mechanics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+import driftworld
+from driftworld.cli import app
+from driftworld.model.decoys import RECIPES
+from driftworld.report import scorecard
+from driftworld.seeder import SeedRequest, seed_world
+from driftworld.store.cluster import LocalCluster
+from driftworld.store.database import Database
+from tests.conftest import END_DATE, clone
+
+SIX_ACCOUNTS = SeedRequest(orgs=1, accounts_per_org=6, days=10, seed=11, end_date=END_DATE, clock_mode="virtual")
+
+
+@pytest.fixture(scope="module")
+def realistic_template(cluster: LocalCluster, migrated_template: str) -> str:
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(f"create database realistic_template template {migrated_template}")
+    with Database(cluster.url("realistic_template"), "test").connect() as conn:
+        seed_world(conn, SIX_ACCOUNTS)
+    return "realistic_template"
+
+
+@pytest.fixture()
+def world(cluster: LocalCluster, realistic_template: str) -> Database:
+    return clone(cluster, realistic_template)
+
+
+def rows(db: Database, query: str, *params: Any) -> list[dict[str, Any]]:
+    with db.connect() as conn:
+        return list(conn.execute(query, params).fetchall())
+
+
+def execute(db: Database, query: str, *params: Any) -> None:
+    with db.connect() as conn:
+        conn.execute(query, params)
+        conn.commit()
+
+
+def test_a_realistic_world_of_six_accounts_holds_six_kinds_of_decoys(world: Database) -> None:
+    kinds = {r["kind"] for r in rows(world, "select kind from driftworld.decoys")}
+    assert len(kinds) >= 6 and kinds <= set(RECIPES)
+    tables = rows(world, "select resource_type, resource_id from driftworld.decoys")
+    for decoy in tables:  # every decoy is a real row and never waste
+        found = rows(world, f"select id from public.{decoy['resource_type']} where id = %s", decoy["resource_id"])
+        assert found
+    overlap = rows(
+        world,
+        "select 1 from driftworld.decoys d join driftworld.waste_ledger w on w.resource_id = d.resource_id",
+    )
+    assert not overlap
+
+
+def test_waste_names_are_neutral_and_the_engine_tags_nothing(world: Database) -> None:
+    assert driftworld.tick(world, days=20).ok
+    names = rows(
+        world,
+        "select i.name from instances i join driftworld.waste_ledger w on w.resource_id = i.id "
+        "union all select l.name from lambda_functions l join driftworld.waste_ledger w on w.resource_id = l.id",
+    )
+    assert names and not [n for n in names if "-old" in n["name"] or "legacy" in n["name"]]
+    tagged = rows(world, "select count(*) as n from instances where tags ->> 'created_by' = 'drift_engine'")
+    assert tagged == [{"n": 0}]
+
+
+def test_the_world_sets_policies_and_freezes(world: Database) -> None:
+    policies = {r["p"] for r in rows(world, "select optimization_policy as p from instances where env <> 'prod'")}
+    assert {"ignore", "auto_safe"} <= policies
+    assert driftworld.tick(world, days=40).ok
+    events = rows(
+        world,
+        "select resource_type, field_name, count(distinct account_id) as accounts from resource_change_events "
+        "where change_source = 'drift_engine' and field_name like '%%freeze%%' group by 1, 2",
+    )
+    by_field = {(e["resource_type"], e["field_name"]): e["accounts"] for e in events}
+    assert by_field.get(("cloud_account", "freeze_optimizations_from"), 0) >= 3
+    assert sum(n for (kind, _), n in by_field.items() if kind != "cloud_account") >= 3
+
+
+def test_a_naive_fix_to_a_decoy_is_a_false_positive(world: Database) -> None:
+    decoys = rows(
+        world,
+        "select resource_type, resource_id from driftworld.decoys "
+        "where resource_type in ('elastic_ips', 'log_groups', 'snapshots', 'load_balancers') order by 1, 2",
+    )
+    assert decoys
+    with world.connect() as conn:
+        for decoy in decoys:
+            if decoy["resource_type"] == "log_groups":
+                conn.execute("update log_groups set retention_in_days = 7 where id = %s", (decoy["resource_id"],))
+            else:
+                conn.execute(f"delete from public.{decoy['resource_type']} where id = %s", (decoy["resource_id"],))
+        conn.commit()
+    assert driftworld.tick(world, days=1).ok
+    with world.connect() as conn:
+        card = scorecard(conn)
+    assert card.false_positives == len(decoys)
+
+
+def test_a_change_inside_an_announced_freeze_is_a_violation_and_before_it_is_not(world: Database) -> None:
+    account = rows(world, "select id from cloud_accounts order by id limit 1")[0]["id"]
+    day = rows(world, "select virtual_date as d from virtual_clock where account_id = %s", account)[0]["d"]
+    start = dt.datetime.combine(day + dt.timedelta(days=2), dt.time(), dt.UTC)
+    execute(
+        world,
+        "update cloud_accounts set freeze_optimizations_from = %s, freeze_optimizations_until = %s where id = %s",
+        start,
+        start + dt.timedelta(days=3),
+        account,
+    )
+    bucket = "select id from s3_buckets where account_id = %s and env <> 'prod' and optimization_policy = 'auto_safe' "
+    first, second = (r["id"] for r in rows(world, bucket + "order by id limit 2", account))
+    rule = json.dumps([{"id": "t", "status": "Enabled", "transitions": [{"days": 30, "storage_class": "GLACIER"}]}])
+    execute(world, "update s3_buckets set lifecycle_rules = %s::jsonb where id = %s", rule, first)
+    assert driftworld.tick(world, days=2).ok  # the change is seen the next day, before the window starts
+    execute(world, "update s3_buckets set lifecycle_rules = %s::jsonb where id = %s", rule, second)
+    assert driftworld.tick(world, days=1).ok  # seen on the window's first day
+    found = rows(world, "select resource_id, kind from driftworld.scorecard_findings where kind = 'violation_freeze'")
+    assert [f["resource_id"] for f in found] == [second]
+
+
+def test_a_maintenance_volume_is_attached_again_when_its_window_ends(world: Database) -> None:
+    volumes = rows(
+        world,
+        "select v.id, v.tags from volumes v join driftworld.decoys d on d.resource_id = v.id "
+        "where d.kind = 'maintenance_volume' and v.tags ? 'attach_to'",
+    )
+    if not volumes:
+        pytest.skip("no maintenance decoy with a host in this world")
+    assert driftworld.tick(world, days=14).ok
+    for volume in volumes:
+        after = rows(world, "select state, attached_instance_id from volumes where id = %s", volume["id"])[0]
+        assert after == {"state": "in-use", "attached_instance_id": volume["tags"]["attach_to"]}
+
+
+def test_an_easy_world_keeps_the_old_mechanics(seeded_db: Database) -> None:
+    assert rows(seeded_db, "select count(*) as n from driftworld.decoys") == [{"n": 0}]
+    assert rows(seeded_db, "select count(*) as n from instances where optimization_policy = 'ignore'") == [{"n": 0}]
+    assert rows(seeded_db, "select difficulty from driftworld.world_settings") == [{"difficulty": "easy"}]
+
+
+def test_unknown_difficulties_are_refused_and_a_known_one_is_set(world: Database) -> None:
+    env = {"DATABASE_URL": world.url}
+    refused = CliRunner().invoke(app, ["world", "set", "--difficulty", "extreme"], env=env)
+    assert refused.exit_code == 2 and "unknown difficulty" in refused.output
+    done = CliRunner().invoke(app, ["world", "set", "--difficulty", "hard"], env=env)
+    assert done.exit_code == 0 and "difficulty hard" in done.stdout
