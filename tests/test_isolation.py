@@ -38,8 +38,8 @@ def history(db: Database, since: dt.date) -> dict[str, set[tuple[Any, ...]]]:
 def last_day(db: Database) -> dt.date:
     with db.connect(autocommit=True) as conn:
         found = conn.execute("select max(virtual_date) as d from virtual_clock").fetchone()
-    assert found is not None
-    return found["d"]  # type: ignore[no-any-return]
+    assert found is not None and isinstance(found["d"], dt.date)
+    return found["d"]
 
 
 def twins(cluster: LocalCluster, template: str) -> tuple[Database, Database]:

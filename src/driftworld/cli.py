@@ -401,3 +401,13 @@ def _register_service_commands() -> None:
 
 
 _register_service_commands()
+
+
+def _register_mcp_command() -> None:
+    """`driftworld mcp` lives with the MCP server."""
+    from driftworld.mcp_server.command import register
+
+    register(app)
+
+
+_register_mcp_command()

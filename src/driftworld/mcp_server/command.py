@@ -1,0 +1,60 @@
+"""The `driftworld mcp` command: one world served to MCP clients over stdio (default) or HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from driftworld.config import load_settings
+from driftworld.store.database import resolve_database
+
+console = Console(stderr=True)
+DEFAULT_PORT = 8765
+
+
+def register(app: typer.Typer) -> None:
+    app.command("mcp")(mcp_command)
+
+
+def mcp_command(
+    http: Annotated[
+        bool, typer.Option("--http", help="Streamable HTTP on 127.0.0.1 (token from DRIFTWORLD_MCP_TOKEN)")
+    ] = False,
+    port: Annotated[int, typer.Option(help="The HTTP port")] = DEFAULT_PORT,
+    enforce_policy: Annotated[
+        bool,
+        typer.Option(
+            "--enforce-policy", help="Refuse acts that break a policy, lock or freeze (default: apply and warn)"
+        ),
+    ] = False,
+) -> None:
+    """Serve the world to MCP clients (LLM agents): read tools, act tools and recommend, acting as the
+    driftworld_agent role. Stdio by default: point a desktop LLM client's config at `driftworld mcp`."""
+    from driftworld.mcp_server.http import TOKEN_VARIABLE, serve_http
+    from driftworld.mcp_server.server import build_server
+    from driftworld.mcp_server.world import AgentWorld
+
+    token = os.environ.get(TOKEN_VARIABLE, "")
+    if http and not token:
+        console.print(f"[bold red]error:[/] --http needs a bearer token in {TOKEN_VARIABLE}")
+        raise typer.Exit(2)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # over stdio, stdout carries the protocol alone
+            world = AgentWorld(resolve_database(load_settings()), enforce_policy=enforce_policy).open()
+    except (RuntimeError, ValueError) as error:
+        console.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(2) from None
+    try:
+        server = build_server(world)
+        if http:
+            console.print(f"driftworld MCP server on http://127.0.0.1:{port}/mcp as role {world.role}")
+            serve_http(server, token, port)
+        else:
+            server.run("stdio")
+    finally:
+        world.close()
