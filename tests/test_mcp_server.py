@@ -19,10 +19,12 @@ import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, Implementation
+from psycopg.conninfo import make_conninfo
 
 import driftworld
 from driftworld.mcp_server import AgentWorld, build_server
 from driftworld.mcp_server.http import http_app
+from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 
 AGENT = "test-agent"
@@ -527,3 +529,20 @@ def test_virtual_now_is_the_start_of_the_next_virtual_day(world: AgentWorld, see
     described = ok(world, "describe_resource", kind="instance", id=frozen)
     assert [r["rule"] for r in described["policy"]["reasons"]] == ["resource_freeze"]
     assert dt.datetime.fromisoformat(described["policy"]["now"]) == dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+
+
+def test_a_login_as_the_agent_role_serves_too(seeded_db: Database, cluster: LocalCluster) -> None:
+    """As the bench hands an agent DATABASE_URL: the role itself, which cannot read the clock mode."""
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
+        admin.execute("alter role driftworld_agent login")
+    as_agent = Database(make_conninfo(seeded_db.url, user="driftworld_agent"), "test")
+    with AgentWorld(as_agent, agent_name="bench-agent") as world:
+        assert (world.role, world.clock_mode) == ("driftworld_agent", "unknown")
+        idle = one(
+            seeded_db,
+            "select instance_id from instances where state = 'running' and env = 'dev' "
+            "and autoscaling_group_id is null order by id limit 1",
+        )["instance_id"]
+        described = ok(world, "describe_resource", kind="instance", id=idle)
+        assert described["policy"]["now"] <= "2026-04-01T00:00:00+00:00"  # the earlier of the two clocks
+        assert ok(world, "stop_instance", id=idle)["executed_by"] == "bench-agent"

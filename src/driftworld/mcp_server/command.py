@@ -32,6 +32,10 @@ def mcp_command(
             "--enforce-policy", help="Refuse acts that break a policy, lock or freeze (default: apply and warn)"
         ),
     ] = False,
+    agent_name: Annotated[
+        str | None,
+        typer.Option(help="executed_by of every act (default: the MCP client's name); DRIFTWORLD_AGENT when set"),
+    ] = None,
 ) -> None:
     """Serve the world to MCP clients (LLM agents): read tools, act tools and recommend, acting as the
     driftworld_agent role. Stdio by default: point a desktop LLM client's config at `driftworld mcp`."""
@@ -45,7 +49,8 @@ def mcp_command(
         raise typer.Exit(2)
     try:
         with contextlib.redirect_stdout(sys.stderr):  # over stdio, stdout carries the protocol alone
-            world = AgentWorld(resolve_database(load_settings()), enforce_policy=enforce_policy).open()
+            name = agent_name or os.environ.get("DRIFTWORLD_AGENT") or None
+            world = AgentWorld(resolve_database(load_settings()), enforce_policy, name).open()
     except (RuntimeError, ValueError) as error:
         console.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(2) from None

@@ -42,8 +42,11 @@ CHANGE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_worl
 DESTROY = ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)
 
 
-def client_name(ctx: Context[Any, Any]) -> str:
-    """The MCP client's name (its clientInfo), which becomes the audit row's executed_by."""
+def client_name(ctx: Context[Any, Any], fixed: str | None = None) -> str:
+    """Who acts: the server's --agent-name, else the MCP client's name (its clientInfo); it becomes the
+    audit row's executed_by."""
+    if fixed:
+        return fixed
     try:
         params = ctx.session.client_params
     except (AttributeError, RuntimeError, ValueError):
@@ -82,7 +85,7 @@ def build_server(world: AgentWorld, name: str = "driftworld") -> MCPServer[Any]:
     def act(
         ctx: Context[Any, Any], action: str, table: str, key: str, decision: Callable[[], acts.Decision]
     ) -> Callable[[], dict[str, Any]]:
-        client = client_name(ctx)
+        client = client_name(ctx, world.agent_name)
         return lambda: world.act(client, action, table, key, decision())
 
     # -- read -------------------------------------------------------------------------------------
@@ -322,7 +325,7 @@ def build_server(world: AgentWorld, name: str = "driftworld") -> MCPServer[Any]:
     ) -> Reply:
         """Leave a recommendation for a person instead of acting (for recommend_only or locked resources);
         it changes nothing in the world."""
-        client = client_name(ctx)
+        client = client_name(ctx, world.agent_name)
         return await run(lambda: world.recommend(client, kind, id, action, rationale))
 
     return server

@@ -49,9 +49,16 @@ DELETE = None  # what a decision returns to delete the row
 class AgentWorld:
     """One world, reached through a small pool of connections that each `SET ROLE driftworld_agent`."""
 
-    def __init__(self, database: Database, enforce_policy: bool = False, max_connections: int = 4) -> None:
+    def __init__(
+        self,
+        database: Database,
+        enforce_policy: bool = False,
+        agent_name: str | None = None,
+        max_connections: int = 4,
+    ) -> None:
         self.database = database
         self.enforce_policy = enforce_policy
+        self.agent_name = agent_name  # executed_by of every act, instead of each client's name
         with database.connect(autocommit=True) as conn:
             self.as_agent = agent_io.can_become_agent(conn)
             mode = agent_io.clock_mode(conn)
@@ -60,13 +67,14 @@ class AgentWorld:
             log.warning(
                 "role %s is missing or not granted to %s: acting as %s", agent_io.AGENT_ROLE, self.owner, self.owner
             )
-        self.clock_mode = mode or "wallclock"
+        self.clock_mode = mode or "unknown"
         self.pool: ConnectionPool[Conn] = ConnectionPool(
             database.url,
             min_size=1,
             max_size=max_connections,
             kwargs={"row_factory": dict_row, "application_name": "driftworld-mcp", "connect_timeout": 5},
             configure=self._configure,
+            check=ConnectionPool.check_connection,
             open=False,
         )
 
@@ -121,13 +129,16 @@ class AgentWorld:
 
     def now_for(self, conn: Conn, account_id: str) -> tuple[dt.datetime, Row]:
         """What a freeze is compared with: in virtual clock mode the start of the account's next virtual
-        day (the instant the next tick judges a change), else the database's now."""
+        day (the instant the next tick judges a change), in wallclock mode the database's now. A login
+        that cannot read the clock mode (the agent role itself) takes the earlier of the two, so that a
+        freeze either clock sees is honoured."""
         context = agent_io.account_context(conn, account_id)
         day = context["virtual_date"]
-        if self.clock_mode == "virtual" and day is not None:
-            return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC), context
-        now = context["now"] or dt.datetime.now(dt.UTC)
-        return now, context
+        now: dt.datetime = context["now"] or dt.datetime.now(dt.UTC)
+        if day is None or self.clock_mode == "wallclock":
+            return now, context
+        virtual = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        return (virtual if self.clock_mode == "virtual" else min(virtual, now)), context
 
     def assess(self, conn: Conn, row: Row) -> tuple[list[dict[str, Any]], dt.datetime, Row]:
         """The reasons an act on this row breaks a policy, a lock or a freeze; `scored` marks the ones the
