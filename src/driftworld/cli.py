@@ -404,10 +404,10 @@ _register_service_commands()
 
 
 def _register_mcp_command() -> None:
-    """`driftworld mcp` lives with the MCP server."""
+    """`driftworld mcp` and `driftworld db url` live with the MCP server."""
     from driftworld.mcp_server.command import register
 
-    register(app)
+    register(app, db_app)
 
 
 _register_mcp_command()

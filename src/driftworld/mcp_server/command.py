@@ -17,8 +17,29 @@ console = Console(stderr=True)
 DEFAULT_PORT = 8765
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, db_app: typer.Typer) -> None:
     app.command("mcp")(mcp_command)
+    db_app.command("url")(db_url_command)
+
+
+def db_url_command(
+    owner: Annotated[bool, typer.Option("--owner", help="The owner's URI instead of the agent role's")] = False,
+    show_password: Annotated[bool, typer.Option("--show-password", help="Print the password, not ****")] = False,
+) -> None:
+    """Print a connection URI for agents: the driftworld_agent role's (it may read and change the public
+    world, not the engine's schema), logging in with a password kept in the driftworld home."""
+    from driftworld.mcp_server.connect import AgentLoginUnavailable, agent_uri, as_uri
+
+    try:
+        settings = load_settings()
+        database = resolve_database(settings)
+        if owner:
+            print(as_uri(database.url, masked=not show_password))
+        else:
+            print(agent_uri(database, settings.driftworld_home, masked=not show_password))
+    except (AgentLoginUnavailable, RuntimeError, ValueError) as error:
+        console.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(2) from None
 
 
 def mcp_command(

@@ -232,3 +232,12 @@ def cost_and_usage(
         group=sql.SQL("").join(sql.SQL(", {}").format(sql.Literal(i + 2)) for i in range(len(keys))),
     )
     return conn.execute(query, (start, end)).fetchall()
+
+
+def enable_agent_login(conn: Conn, password: str) -> None:
+    """Let the agent role log in with this password (a role belongs to the server, not to one database)."""
+    conn.execute(sql.SQL("alter role {} login password {}").format(sql.Identifier(AGENT_ROLE), sql.Literal(password)))
+
+
+def agent_role_exists(conn: Conn) -> bool:
+    return conn.execute("select 1 from pg_roles where rolname = %s", (AGENT_ROLE,)).fetchone() is not None
