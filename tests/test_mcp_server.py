@@ -366,6 +366,35 @@ def test_enforce_policy_refuses_an_ignore_resource_and_changes_nothing(
     assert rows(seeded_db, "select kind from driftworld.scorecard_findings where change_source = 'agent'") == []
 
 
+def test_enforce_policy_refuses_locked_and_frozen_resources(guarded: AgentWorld, seeded_db: Database) -> None:
+    prod = one(seeded_db, "select instance_id from instances where env = 'prod' and state = 'running' limit 1")
+    reasons = refused(guarded, "stop_instance", "policy", id=prod["instance_id"])["reasons"]
+    assert [r["rule"] for r in reasons] == ["locked"]
+    account = one(
+        seeded_db,
+        "update cloud_accounts set freeze_optimizations_until = '2026-04-03 00:00+00' "
+        "where id = (select min(account_id::text)::uuid from instances where env = 'dev') returning id",
+    )["id"]
+    dev = one(
+        seeded_db,
+        "select instance_id from instances where account_id = %s and env = 'dev' and state = 'running' limit 1",
+        account,
+    )["instance_id"]
+    reasons = refused(guarded, "stop_instance", "policy", id=dev)["reasons"]
+    assert [r["rule"] for r in reasons] == ["account_freeze"]
+    assert one(seeded_db, "select count(*) as n from action_audit_log")["n"] == 0
+
+
+def test_a_name_two_rows_share_is_ambiguous(world: AgentWorld, seeded_db: Database) -> None:
+    name = one(
+        seeded_db,
+        "update lambda_functions set name = (select name from lambda_functions order by id limit 1) "
+        "where id = (select id from lambda_functions order by id offset 1 limit 1) returning name",
+    )["name"]
+    refused(world, "describe_resource", "ambiguous", kind="lambda_function", id=name)
+    refused(world, "set_lambda_memory", "ambiguous", id=name, memory_mb=256)
+
+
 def test_without_enforcement_an_ignore_resource_changes_with_a_warning(world: AgentWorld, seeded_db: Database) -> None:
     instance = _make_ignored(seeded_db)
     reply = ok(world, "stop_instance", id=instance)
