@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from typer.testing import CliRunner
 
@@ -52,3 +53,11 @@ def test_as_uri_of_a_tcp_server() -> None:
         as_uri(conninfo, "driftworld_agent", "p")
         == "postgresql://driftworld_agent:****@db.example.com:6543/postgres?sslmode=require"
     )
+
+
+@pytest.mark.parametrize("command", [["db", "url"], ["mcp"]])
+def test_an_unreachable_database_is_one_line_and_exit_2(command: list[str], tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x?connect_timeout=1", "DRIFTWORLD_HOME": str(tmp_path)}
+    result = CliRunner().invoke(app, command, env=env)
+    assert result.exit_code == 2 and result.output.startswith("error: cannot connect")
+    assert not (tmp_path / "agent_password").exists()

@@ -7,11 +7,12 @@ import os
 import sys
 from typing import Annotated
 
+import psycopg
 import typer
 from rich.console import Console
 
 from driftworld.config import load_settings
-from driftworld.store.database import resolve_database
+from driftworld.store.database import first_line, resolve_database
 
 console = Console(stderr=True)
 DEFAULT_PORT = 8765
@@ -37,8 +38,8 @@ def db_url_command(
             print(as_uri(database.url, masked=not show_password))
         else:
             print(agent_uri(database, settings.driftworld_home, masked=not show_password))
-    except (AgentLoginUnavailable, RuntimeError, ValueError) as error:
-        console.print(f"[bold red]error:[/] {error}")
+    except (AgentLoginUnavailable, RuntimeError, ValueError, psycopg.Error) as error:
+        console.print(f"[bold red]error:[/] {first_line(error)}")
         raise typer.Exit(2) from None
 
 
@@ -72,8 +73,8 @@ def mcp_command(
         with contextlib.redirect_stdout(sys.stderr):  # over stdio, stdout carries the protocol alone
             name = agent_name or os.environ.get("DRIFTWORLD_AGENT") or None
             world = AgentWorld(resolve_database(load_settings()), enforce_policy, name).open()
-    except (RuntimeError, ValueError) as error:
-        console.print(f"[bold red]error:[/] {error}")
+    except (RuntimeError, ValueError, psycopg.Error) as error:
+        console.print(f"[bold red]error:[/] {first_line(error)}")
         raise typer.Exit(2) from None
     try:
         server = build_server(world)

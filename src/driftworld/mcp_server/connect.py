@@ -59,13 +59,13 @@ def agent_password(home: Path) -> str:
 def agent_uri(database: Database, home: Path, masked: bool = True) -> str:
     """The agent role's URI: the role logs in with this home's password, set on the server each time (the
     bench sets a password of its own for its runs, which this restores)."""
-    password = agent_password(home)
     with database.connect(autocommit=True) as conn:
         if not agent_io.agent_role_exists(conn):
             raise AgentLoginUnavailable(
                 f"role {agent_io.AGENT_ROLE} does not exist: "
                 "run `driftworld db migrate` as a role that may create roles"
             )
+        password = agent_password(home)
         try:
             agent_io.enable_agent_login(conn, password)
         except psycopg.errors.InsufficientPrivilege:

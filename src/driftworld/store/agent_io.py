@@ -39,11 +39,12 @@ def become_agent(conn: Conn) -> None:
 
 
 def clock_mode(conn: Conn) -> str | None:
-    """The world's clock mode, read as the owner (None when this login cannot read the engine schema)."""
+    """The world's clock mode, read as the owner (None when this login cannot read the engine schema, or
+    the database holds no world yet)."""
     try:
         with conn.transaction():
             row = conn.execute("select clock_mode from driftworld.world_settings").fetchone()
-    except psycopg.errors.InsufficientPrivilege:
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable):
         return None
     return str(row["clock_mode"]) if row else None
 
