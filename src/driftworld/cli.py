@@ -434,5 +434,13 @@ def _register_bench_commands() -> None:
     register(app, friendly_errors, console, out)
 
 
+def _register_mcp_command() -> None:
+    """`driftworld mcp` and `driftworld db url` live with the MCP server."""
+    from driftworld.mcp_server.command import register
+
+    register(app, db_app)
+
+
 _register_service_commands()
 _register_bench_commands()
+_register_mcp_command()

@@ -1,0 +1,75 @@
+"""Connection strings for agents in other languages or containers: the agent role's, or the owner's."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from driftworld.store import agent_io
+from driftworld.store.database import Database
+
+PASSWORD_FILE = "agent_password"  # in the driftworld home, mode 0600
+MASK = "****"
+
+
+class AgentLoginUnavailable(RuntimeError):
+    """The agent role cannot be given a login here; the message says why."""
+
+
+def as_uri(conninfo: str, user: str | None = None, password: str | None = None, masked: bool = True) -> str:
+    """A postgresql:// URI for the same server and database (a unix socket as ?host=), with another user
+    and password when given, and the password shown as **** unless `masked` is false."""
+    parts = {k: str(v) for k, v in conninfo_to_dict(conninfo).items() if v is not None}
+    if user is not None:
+        parts["user"] = user
+    if password is not None:
+        parts["password"] = password
+    login = quote(parts.pop("user", ""), safe="")
+    secret = parts.pop("password", None)
+    if secret:
+        login += ":" + (MASK if masked else quote(secret, safe=""))
+    host = parts.pop("host", "")
+    port = parts.pop("port", "")
+    database = quote(parts.pop("dbname", ""), safe="")
+    netloc = "" if host.startswith("/") else host + (f":{port}" if port else "")
+    if host.startswith("/"):
+        parts = {"host": host, **({"port": port} if port else {}), **parts}
+    query = urlencode(parts, safe="/")
+    return f"postgresql://{login}{'@' if login else ''}{netloc}/{database}{'?' + query if query else ''}"
+
+
+def agent_password(home: Path) -> str:
+    """This home's agent password, made once and kept readable by its owner only."""
+    path = home / PASSWORD_FILE
+    if path.exists():
+        return path.read_text().strip()
+    home.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(24)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(password + "\n")
+    return password
+
+
+def agent_uri(database: Database, home: Path, masked: bool = True) -> str:
+    """The agent role's URI: the role logs in with this home's password, set on the server each time (the
+    bench sets a password of its own for its runs, which this restores)."""
+    with database.connect(autocommit=True) as conn:
+        if not agent_io.agent_role_exists(conn):
+            raise AgentLoginUnavailable(
+                f"role {agent_io.AGENT_ROLE} does not exist: "
+                "run `driftworld db migrate` as a role that may create roles"
+            )
+        password = agent_password(home)
+        try:
+            agent_io.enable_agent_login(conn, password)
+        except psycopg.errors.InsufficientPrivilege:
+            raise AgentLoginUnavailable(
+                f"this login may not let {agent_io.AGENT_ROLE} log in: connect as a role with CREATEROLE"
+            ) from None
+    return as_uri(database.url, agent_io.AGENT_ROLE, password, masked)
