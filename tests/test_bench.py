@@ -189,3 +189,23 @@ def test_every_shipped_suite_loads() -> None:
         assert suite.seeds and suite.episode_days >= 14 and suite.end_date.year == 2026
     smoke = load_suite("smoke")
     assert (smoke.organizations, smoke.accounts_per_org, smoke.episode_days, len(smoke.seeds)) == (1, 3, 14, 3)
+
+
+def test_the_bench_serves_mcp_to_a_command_agent(server_url: str, tmp_path: Path) -> None:
+    """The MCP example agent runs an episode without SQL: the harness starts `driftworld mcp` per episode."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "mcp_agent.py"
+    summary = bench(
+        server_url,
+        *("--agent-cmd", f"{sys.executable} {example}", "--name", "mcp-example", "--mcp"),
+        *("--seeds", "1", "--out", str(tmp_path)),
+    )
+    assert summary["capture_rate"] > 0 and summary["violations"] == 0
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["settings"]["mcp"] is True and record["settings"]["policy"] == "scored"
+    episode = next(tmp_path.glob("seed-*"))
+    audits = [
+        json.loads(line)["audit"] for line in (episode / "actions.jsonl").read_text().splitlines() if "audit" in line
+    ]
+    assert audits and {a["executed_by"] for a in audits} == {"mcp-example"}
+    refused = CliRunner().invoke(app, ["bench", "run", "--suite", "smoke", "--agent", "noop", "--mcp"])
+    assert refused.exit_code == 2 and "--agent-cmd" in refused.output

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from driftworld.bench.agents import BASELINES, load_agent
+from driftworld.bench.episode import Servers
 from driftworld.bench.run import leaderboard, leaderboard_markdown, run_suite, summary_markdown
 from driftworld.bench.suite import load_suite, shipped_suites
 from driftworld.config import load_settings
@@ -60,11 +61,27 @@ def register(
         ] = None,
         output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
         turn_timeout: Annotated[float, typer.Option(min=1, help="seconds an --agent-cmd turn may take")] = 120.0,
+        mcp: Annotated[
+            bool,
+            typer.Option(
+                help="serve the episode's world to the --agent-cmd over MCP (streamable HTTP): "
+                "DRIFTWORLD_MCP_URL and DRIFTWORLD_MCP_TOKEN are set"
+            ),
+        ] = False,
+        enforce_policy: Annotated[
+            bool, typer.Option(help="the MCP server refuses acts that break a policy, lock or freeze")
+        ] = False,
     ) -> None:
         """Run an agent on every seed of a suite: each virtual day the agent takes a turn, then the world
         ticks. Writes run.json, per seed actions.jsonl, scorecard.json and the agent's log, and summary.md."""
         if output not in ("table", "json"):
             raise typer.BadParameter("must be table or json", param_hint="--format")
+        if (mcp or enforce_policy) and agent_cmd is None:
+            raise typer.BadParameter("the MCP server is served to an --agent-cmd only", param_hint="--mcp")
+        if enforce_policy and not mcp:
+            raise typer.BadParameter(
+                "--enforce-policy applies to the MCP server: add --mcp", param_hint="--enforce-policy"
+            )
         with friendly_errors():
             loaded_suite = load_suite(suite)
             loaded_agent = load_agent(agent, agent_cmd, name)
@@ -75,7 +92,14 @@ def register(
             count = len(loaded_suite.seeds[: seeds or len(loaded_suite.seeds)])
             with _bar(console, count * loaded_suite.episode_days) as progress:
                 summary = run_suite(
-                    database, settings.migrations_dir, loaded_suite, loaded_agent, folder, seeds, progress
+                    database,
+                    settings.migrations_dir,
+                    loaded_suite,
+                    loaded_agent,
+                    folder,
+                    seeds,
+                    progress,
+                    servers=Servers(mcp=mcp, enforce_policy=enforce_policy),
                 )
         if output == "json":
             out.print_json(json.dumps(summary))

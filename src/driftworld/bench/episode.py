@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from psycopg.rows import dict_row
 
 import driftworld
 from driftworld.bench.agents import LoadedAgent, Turn
+from driftworld.bench.services import mcp_for_episode
 from driftworld.bench.suite import Suite
 from driftworld.seeder import SeedRequest, seed_world
 from driftworld.store import bench_io
@@ -33,6 +35,14 @@ class Overhead:
     turns: float = 0.0
     ticks: float = 0.0
     scoring: float = 0.0
+
+
+@dataclass(frozen=True)
+class Servers:
+    """What the harness serves a command agent besides SQL: the MCP server, in which policy mode."""
+
+    mcp: bool = False
+    enforce_policy: bool = False
 
 
 @dataclass
@@ -117,7 +127,13 @@ class Harness:
             raise RuntimeError(f"a tick of the episode failed: {failed[0] if failed else 'unknown error'}")
 
     def run_episode(
-        self, suite: Suite, seed: int, agent: LoadedAgent, folder: Path, progress: Progress | None = None
+        self,
+        suite: Suite,
+        seed: int,
+        agent: LoadedAgent,
+        folder: Path,
+        progress: Progress | None = None,
+        servers: Servers | None = None,
     ) -> EpisodeRun:
         template = self.template(suite, seed)
         replay = self.replay(suite, seed, template)
@@ -142,7 +158,15 @@ class Harness:
             "DRIFTWORLD_EPISODE": f"{suite.name}-{seed}",
             "DRIFTWORLD_AGENT": agent.name,
         }
-        with psycopg.connect(self.agent_url(episode), autocommit=True, row_factory=dict_row) as as_agent:
+        with ExitStack() as stack:
+            if servers is not None and servers.mcp:
+                owner_uri = bench_io.as_uri(self.url(episode))
+                env |= stack.enter_context(
+                    mcp_for_episode(owner_uri, agent.name, servers.enforce_policy, folder / "mcp.log")
+                )
+            as_agent = stack.enter_context(
+                psycopg.connect(self.agent_url(episode), autocommit=True, row_factory=dict_row)
+            )
             for index in range(suite.episode_days):
                 today = first_day + dt.timedelta(days=index - 1)  # the newest simulated day: the agent's today
                 ground_truth: list[dict[str, Any]] = []

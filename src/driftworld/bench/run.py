@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 
 import driftworld
 from driftworld.bench.agents import LoadedAgent
-from driftworld.bench.episode import Harness, Progress
+from driftworld.bench.episode import Harness, Progress, Servers
 from driftworld.bench.scoring import EpisodeScore, score_episode, summarize
 from driftworld.bench.suite import Suite
 from driftworld.store import bench_io
@@ -51,6 +51,7 @@ def run_suite(
     seeds: int | None = None,
     progress: Progress | None = None,
     keep_episodes: bool = False,
+    servers: Servers | None = None,
 ) -> dict[str, Any]:
     """Runs the suite's seeds (the first `seeds` of them) and returns the summary that run.json also holds."""
     started = dt.datetime.now(dt.UTC)
@@ -62,7 +63,7 @@ def run_suite(
         folder = out / f"seed-{seed}"
         folder.mkdir(exist_ok=True)
         (folder / "agent.log").write_text("")
-        run = harness.run_episode(suite, seed, agent, folder, progress)
+        run = harness.run_episode(suite, seed, agent, folder, progress, servers)
         worlds = run.worlds
         scoring_started = dt.datetime.now(dt.UTC)
         with ExitStack() as stack:
@@ -95,7 +96,13 @@ def run_suite(
         "seeds": [s.seed for s in scores],
         "agent": agent.describe(),
         "driftworld": {"version": version("driftworld"), "commit": _commit()},
-        "settings": {"episode_days": suite.episode_days, "pass_threshold": suite.pass_threshold},
+        "settings": {
+            "episode_days": suite.episode_days,
+            "pass_threshold": suite.pass_threshold,
+            "difficulty": suite.difficulty,
+            "mcp": bool(servers and servers.mcp),
+            "policy": "enforced" if servers and servers.enforce_policy else "scored",
+        },
         "started": started.isoformat(),
         "ended": dt.datetime.now(dt.UTC).isoformat(),
         "overhead_seconds": overheads,
