@@ -156,3 +156,22 @@ def test_unknown_difficulties_are_refused_and_a_known_one_is_set(world: Database
     assert refused.exit_code == 2 and "unknown difficulty" in refused.output
     done = CliRunner().invoke(app, ["world", "set", "--difficulty", "hard"], env=env)
     assert done.exit_code == 0 and "difficulty hard" in done.stdout
+
+
+def test_the_engine_also_grows_the_healthy_estate(world: Database) -> None:
+    """Creation and configuration changes by the engine are no label: healthy services appear and busy prod
+    groups are scaled up, logged like the mess."""
+    assert driftworld.tick(world, days=30).ok
+    created = rows(
+        world,
+        "select count(*) as n from resource_change_events e where e.change_source = 'drift_engine' "
+        "and e.field_name = 'created' and e.resource_type = 'lambda_function' "
+        "and e.resource_id::uuid not in (select resource_id from driftworld.waste_ledger)",
+    )
+    assert created[0]["n"] >= 3
+    scaled = rows(
+        world,
+        "select count(*) as n from resource_change_events e join autoscaling_groups g on g.id::text = e.resource_id "
+        "where e.change_source = 'drift_engine' and e.field_name = 'desired_capacity' and g.env = 'prod'",
+    )
+    assert scaled[0]["n"] >= 1

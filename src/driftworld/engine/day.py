@@ -6,7 +6,7 @@ import datetime as dt
 
 from driftworld.engine.control_plane import reconcile
 from driftworld.engine.daily import Day, simulate_usage
-from driftworld.engine.mess import inject_startup_mess
+from driftworld.engine.mess import grow, inject_startup_mess
 from driftworld.engine.observe import observe, refresh_shadow
 from driftworld.model import workload as wl
 from driftworld.model.calendar import is_day_off
@@ -78,6 +78,8 @@ def simulate_account_day(
             DriftIntensity.from_settings(settings.drift_intensity),
             is_day_off(state.day, settings.seasonality),
         )
+        if level.neutral_names:
+            grow(state, changes, builder, settings.world_seed)
         if level.account_freeze_chance or level.resource_freeze_chance:
             set_freezes(
                 state, changes, stream(settings.world_seed, state.account.id, state.day, "policies"), level, clock

@@ -6,6 +6,7 @@ from driftworld.model.calendar import is_weekend
 from driftworld.model.factory import Builder
 from driftworld.model.intensity import DriftIntensity
 from driftworld.model.kinds import BY_TABLE
+from driftworld.model.rules.growth import launch_service, scale_for_load
 from driftworld.model.scenarios import SCENARIOS, ScenarioContext
 from driftworld.model.state import AccountState, DayChanges
 from driftworld.model.streams import stream
@@ -42,9 +43,23 @@ def inject_startup_mess(
         if not scenario.inject(context):
             continue
         changes.scenarios.append(scenario.name)
-        for table, rows in changes.created.rows.items():
-            for row in rows[before.get(table, 0) :]:
-                state.table(table).append(row)
-                if table in BY_TABLE:
-                    label = next((row[c] for c in NAME_COLUMNS if row.get(c)), None)
-                    changes.event(table, row, "created", None, label)
+        _register_created(state, changes, before)
+
+
+def grow(state: AccountState, changes: DayChanges, builder: Builder, world_seed: int) -> None:
+    """Step 3 too, outside easy worlds: the startup launches healthy services and scales busy groups."""
+    before = {table: len(rows) for table, rows in changes.created.rows.items()}
+    draws = stream(world_seed, state.account.id, state.day, "growth")
+    launch_service(state, builder.keyed("growth:launch"), draws)
+    scale_for_load(state, changes, builder.keyed("growth:scale"), draws)
+    _register_created(state, changes, before)
+
+
+def _register_created(state: AccountState, changes: DayChanges, before: dict[str, int]) -> None:
+    """Rows made since `before` join the day's state (later steps see them) and are logged as created."""
+    for table, rows in changes.created.rows.items():
+        for row in rows[before.get(table, 0) :]:
+            state.table(table).append(row)
+            if table in BY_TABLE:
+                label = next((row[c] for c in NAME_COLUMNS if row.get(c)), None)
+                changes.event(table, row, "created", None, label)
