@@ -206,6 +206,18 @@ def test_logs_are_json_lines_per_tick_and_account_day_and_never_hold_the_token(
     assert "authorization" not in text.lower()
 
 
+def test_credentials_in_a_query_string_never_reach_the_access_log(server: ServerProcess) -> None:
+    secret = "Qx7credential"
+    for name in ("apikey", "token", "access_token", "key"):
+        response = httpx.post(f"{server.url}/functions/v1/drift-tick?{name}={secret}&n=1", content=b"")
+        assert response.status_code == 401
+    httpx.get(f"{server.url}/health?apikey={secret}")
+    assert wait_until(lambda: "/health?apikey=" in server.log_text(), 5)
+    text = server.log_text()
+    assert secret not in text
+    assert "/functions/v1/drift-tick?access_token=***&n=1" in text
+
+
 def test_an_account_that_fails_gives_500_with_detail_and_catches_up_next_tick(
     server: ServerProcess, world: Database
 ) -> None:

@@ -20,6 +20,7 @@ from driftworld.engine.clock import WorldNotSeeded, read_settings
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
 from driftworld.model.intensity import DriftIntensity, validate
 from driftworld.model.scenarios import SCENARIOS
+from driftworld.redact import redact
 from driftworld.report import scorecard
 from driftworld.seeder import SeedRequest, SeedSummary, WorldExists, seed_world, summarize, world_exists
 from driftworld.store.cluster import ClusterError
@@ -55,7 +56,7 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except KNOWN_ERRORS as error:
-        console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(redact(str(error)))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -119,7 +120,7 @@ def db_status() -> None:
         try:
             conn = target.connect()
         except DatabaseUnavailable as error:
-            out.print(f"state: down ({error})")
+            out.print(f"state: down ({escape(str(error))})")
             raise typer.Exit(1) from None
         with conn:
             out.print("state: up")

@@ -12,7 +12,7 @@ import datetime as dt
 import hmac
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,10 +28,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftworld.config import load_settings
 from driftworld.engine.tick import MAX_DAYS
+from driftworld.redact import redact
 from driftworld.service.logs import configure_logging, emit
 from driftworld.service.scheduler import IntervalScheduler
 from driftworld.service.ticking import SERVICE_ERRORS, TickOutcome, run_tick
-from driftworld.store.database import Database, DatabaseUnavailable, first_line
+from driftworld.store.cluster import ClusterError
+from driftworld.store.database import Database, DatabaseUnavailable, first_line, why_unreachable
 from driftworld.store.migrations import MigrationError, status
 
 TICK_PATH = "/functions/v1/drift-tick"
@@ -117,8 +119,20 @@ class HealthReply(BaseModel):
     error: str | None = None
 
 
-def error_reply(status_code: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": message, **extra}, status_code=status_code, headers=CORS_HEADERS)
+def error_reply(
+    status_code: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """The JSON error every failure gets: secrets masked, short enough for a log line."""
+    return JSONResponse(
+        {"ok": False, "error": shorten(redact(message)), **extra},
+        status_code=status_code,
+        headers={**CORS_HEADERS, **(headers or {})},
+    )
+
+
+def shorten(message: str, limit: int = 500) -> str:
+    """At most `limit` characters: an error that lists what the request held stays readable."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def describe_validation_error(error: ValidationError | RequestValidationError) -> str:
@@ -337,7 +351,14 @@ def check_health(database_factory: DatabaseFactory) -> dict[str, Any]:
                 newest = row["newest"] if row else None
             reply["newestVirtualDay"] = newest.isoformat() if isinstance(newest, dt.date) else None
             reply["ok"] = reply["schema"] == "current"
+    except DatabaseUnavailable as error:
+        reply["database"], reply["error"] = "down", f"database down: {error.reason}"
+    except psycopg.OperationalError as error:
+        reply["database"], reply["error"] = "down", f"database down: {why_unreachable(error)}"
+    except MigrationError as error:
+        reply["error"] = redact(str(error))
+    except ClusterError:
+        reply["database"], reply["error"] = "down", "database down: the embedded database cannot be started"
     except (*SERVICE_ERRORS, psycopg.Error) as error:
-        known = isinstance(error, DatabaseUnavailable | MigrationError)
-        reply["error"] = str(error) if known else first_line(error)
+        reply["error"] = f"database error: {type(error).__name__}"
     return reply

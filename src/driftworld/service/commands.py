@@ -12,8 +12,10 @@ from typing import Annotated, Any
 import psycopg
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from driftworld.config import load_settings
+from driftworld.redact import redact
 from driftworld.service.intervals import DEFAULT_EVERY, IntervalError, cron_schedule, parse_interval
 from driftworld.service.schedule import JOB_NAME, ScheduleError, install, job_status, remove, supabase_sql
 from driftworld.store.cluster import ClusterError
@@ -40,7 +42,7 @@ def service_errors() -> Iterator[None]:
     try:
         yield
     except SERVICE_ERRORS as error:
-        console.print(f"[bold red]error:[/] {error}")
+        console.print(f"[bold red]error:[/] {escape(redact(str(error)))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 

@@ -12,6 +12,8 @@ import logging
 import sys
 from typing import Any, TextIO
 
+from driftworld.redact import redact
+
 LOGGER_NAME = "driftworld.service"
 log = logging.getLogger(LOGGER_NAME)
 
@@ -31,7 +33,18 @@ class JsonFormatter(logging.Formatter):
             line.update(fields)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, separators=(",", ":"))
+        return json.dumps(_masked(line), default=str, separators=(",", ":"))
+
+
+def _masked(value: Any) -> Any:
+    """The value with secrets masked in every string it holds (a request path's query included)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
 
 
 def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -> None:

@@ -18,6 +18,7 @@ import psycopg
 
 from driftworld.engine.clock import WorldNotSeeded
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
+from driftworld.redact import redact
 from driftworld.service.logs import emit
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, first_line
@@ -66,7 +67,7 @@ def run_tick(
         emit("tick", logging.WARNING, **context, status="rejected", http_status=400, error=str(error))
         return TickOutcome(400, {"ok": False, "error": str(error)})
     except SERVICE_ERRORS as error:
-        return _failed(context, started, str(error))
+        return _failed(context, started, redact(str(error)))
     except psycopg.Error as error:
         return _failed(context, started, f"database error: {first_line(error)}")
     _log_account_days(database, result, context)

@@ -14,11 +14,43 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from driftworld.config import Settings
+from driftworld.redact import redact, remember
 from driftworld.store.embedded import embedded_database
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached; the message says which one and what to check."""
+    """The database cannot be reached; the message says which one and what to check (passwords masked),
+    `reason` says why in a few words, without any part of the connection string."""
+
+    def __init__(self, message: str, reason: str = "the database cannot be reached") -> None:
+        super().__init__(redact(message))
+        self.reason = reason
+
+
+def why_unreachable(error: psycopg.Error) -> str:
+    """A few words on why a connection failed, for readers who must not see the connection string."""
+    if isinstance(error, psycopg.ProgrammingError):
+        return "the connection string cannot be parsed"
+    text = str(error).lower()
+    for clue, reason in (
+        ("password authentication failed", "authentication failed"),
+        ("authentication", "authentication failed"),
+        ("no password supplied", "authentication failed"),
+        ("does not exist", "the database or role does not exist"),
+        ("could not translate host name", "the host name cannot be resolved"),
+        ("name or service not known", "the host name cannot be resolved"),
+        ("timeout", "the server did not answer in time"),
+        ("connection refused", "the server refused the connection"),
+        ("no such file or directory", "no server is listening there"),
+        ("starting up", "the server is starting up"),
+        ("shutting down", "the server is shutting down"),
+        ("too many", "the server has too many connections"),
+        ("ssl", "the SSL negotiation failed"),
+        ("invalid", "the connection string is invalid"),
+    ):
+        if clue in text:
+            return reason
+    return "the server cannot be reached"
 
 
 @dataclass(frozen=True)
@@ -28,6 +60,9 @@ class Database:
     url: str
     origin: str  # "DATABASE_URL" or "embedded"
     connect_timeout_s: int = 5
+
+    def __post_init__(self) -> None:
+        remember(self.url)
 
     def connect(self, autocommit: bool = False) -> psycopg.Connection[dict[str, object]]:
         """A new connection whose session runs in UTC: psycopg returns timestamps in the session's time
@@ -42,13 +77,19 @@ class Database:
                 application_name="driftworld",
             )
         except (psycopg.OperationalError, psycopg.ProgrammingError) as error:  # unreachable, or a malformed URL
+            remember(self.url)  # an unpickled Database (a worker's) skipped __post_init__
+            reason = why_unreachable(error)
+            detail = first_line(error)
+            if isinstance(error, psycopg.ProgrammingError):
+                detail = f"{reason} ({detail})"
             raise DatabaseUnavailable(
-                f"cannot connect to the {self.origin} database: {first_line(error)}. "
+                f"cannot connect to the {self.origin} database: {detail}. "
                 + (
                     "Check DATABASE_URL and that the server is up."
                     if self.origin == "DATABASE_URL"
                     else "Run `driftworld db start` or `driftworld db status`."
-                )
+                ),
+                reason,
             ) from error
         try:
             conn.execute("set time zone 'UTC'")
@@ -134,8 +175,9 @@ os.register_at_fork(after_in_child=_forget_kept)
 
 
 def first_line(error: BaseException) -> str:
+    """The first line of an error's message, secrets masked."""
     text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return redact(text.splitlines()[0]) if text else type(error).__name__
 
 
 def resolve_database(settings: Settings, start_embedded: bool = True) -> Database:
