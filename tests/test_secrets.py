@@ -4,8 +4,6 @@ the JSON log), a token in the query string of no logged URL."""
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +13,6 @@ from typer.testing import CliRunner
 from driftworld.cli import app as cli_app
 from driftworld.redact import redact, remember
 from driftworld.service.app import create_app
-from driftworld.service.logs import LOGGER_NAME, JsonFormatter
 from driftworld.store.database import Database
 
 pytestmark = pytest.mark.timeout(60)
@@ -43,19 +40,6 @@ def test_cli_stderr_never_holds_the_password(case: str) -> None:
         assert result.exit_code != 0, f"{command}: {result.output}"
         assert SECRET not in result.output, f"{command}: {result.output}"
         assert "Traceback" not in result.output
-
-
-@pytest.fixture()
-def json_log() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger(LOGGER_NAME)
-    logger.addHandler(handler)
-    try:
-        yield stream
-    finally:
-        logger.removeHandler(handler)
 
 
 @pytest.mark.parametrize("case", LEAKY_URLS)

@@ -19,6 +19,10 @@ from driftworld.store.migrations import require_current
 from driftworld.store.world_io import HISTORY_TABLES, Conn, adapt_connection
 
 MAX_DAYS = 366
+# Account ids one request may name: enough for any world driftworld seeds, small enough that a refusal
+# that names them stays short.
+MAX_ACCOUNT_IDS = 10_000
+NAMED_IN_ERRORS = 5  # ids an error lists before it only counts the rest
 DEFAULT_BATCH = 50
 Progress = Callable[[int, int], None]
 
@@ -122,7 +126,9 @@ def active_accounts(conn: Conn, account_ids: Sequence[uuid.UUID] | None) -> list
     if wanted is not None:
         unknown = set(wanted) - {r["id"] for r in rows}
         if unknown:
-            raise InvalidTickRequest("unknown or inactive account ids: " + ", ".join(sorted(map(str, unknown))))
+            named = sorted(map(str, unknown))
+            more = f" and {len(named) - NAMED_IN_ERRORS} more" if len(named) > NAMED_IN_ERRORS else ""
+            raise InvalidTickRequest(f"unknown or inactive account ids: {', '.join(named[:NAMED_IN_ERRORS])}{more}")
     return [Account(r["id"], r["org_id"], r["number"], r["region"]) for r in rows]
 
 
@@ -144,6 +150,8 @@ def tick(
     days = 1 if days is None and date is None else days
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise InvalidTickRequest(f"days must be between 1 and {MAX_DAYS}")
+    if account_ids is not None and len(account_ids) > MAX_ACCOUNT_IDS:
+        raise InvalidTickRequest(f"at most {MAX_ACCOUNT_IDS:,} account ids per tick, not {len(account_ids):,}")
     config = load_settings()
     database = database or resolve_database(config)
     started = time.perf_counter()

@@ -27,11 +27,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftworld.config import load_settings
-from driftworld.engine.tick import MAX_DAYS
+from driftworld.engine.tick import MAX_ACCOUNT_IDS, MAX_DAYS
 from driftworld.redact import redact
 from driftworld.service.logs import configure_logging, emit
 from driftworld.service.scheduler import IntervalScheduler
-from driftworld.service.ticking import SERVICE_ERRORS, TickOutcome, run_tick
+from driftworld.service.ticking import SERVICE_ERRORS, TickOutcome, run_tick, shorten
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, first_line, why_unreachable
 from driftworld.store.migrations import MigrationError, status
@@ -43,18 +43,29 @@ CORS_HEADERS = {
     "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
 }
 HEALTH_TIMEOUT_S = 3
+MAX_BODY_BYTES = 1 << 20  # a tick's body is a few bytes; its longest (every account id named) is under 0.5 MiB
+PROBLEMS_NAMED = 3  # validation problems a 400 lists before it only counts the rest
 DatabaseFactory = Callable[[], Database]
 
 
 class TickRequest(BaseModel):
     """The optional JSON body of a tick; anything not listed here is refused, so typos are not ignored."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "not": {"required": ["days", "date"]},
+            "description": "Every field is optional; `days` and `date` exclude each other.",
+        },
+    )
 
     triggered_by: str | None = Field(default=None, max_length=200, description="Who asked: logged with the tick.")
     days: int | None = Field(default=None, ge=1, le=MAX_DAYS, description="Virtual days every account advances.")
     date: dt.date | None = Field(default=None, description="Advance every account up to and including this day.")
-    account_ids: list[uuid.UUID] | None = Field(default=None, max_length=100_000, description="Only these accounts.")
+    account_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=MAX_ACCOUNT_IDS, description="Only these accounts."
+    )
 
     @model_validator(mode="after")
     def _days_or_date(self) -> TickRequest:
@@ -130,10 +141,6 @@ def error_reply(
     )
 
 
-def shorten(message: str, limit: int = 500) -> str:
-    """At most `limit` characters: an error that lists what the request held stays readable."""
-    return message if len(message) <= limit else message[: limit - 1] + "…"
-
 
 def describe_validation_error(error: ValidationError | RequestValidationError) -> str:
     """One readable sentence per problem, naming the field, e.g. "unknown field 'foo'"."""
@@ -149,7 +156,10 @@ def describe_validation_error(error: ValidationError | RequestValidationError) -
         elif kind in ("model_type", "model_attributes_type", "dict_type") and not where:
             problems.append("the body must be a JSON object")
         else:
-            problems.append(f"{where}: {message.removeprefix('Value error, ')}" if where else message)
+            message = message.removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
+    if len(problems) > PROBLEMS_NAMED:
+        problems = [*problems[:PROBLEMS_NAMED], f"and {len(problems) - PROBLEMS_NAMED} more problems"]
     return "; ".join(problems) or "invalid request body"
 
 
@@ -158,6 +168,41 @@ def parse_body(raw: bytes) -> TickRequest:
     if not raw.strip():
         return TickRequest()
     return TickRequest.model_validate_json(raw)
+
+
+class BodyTooLarge(StarletteHTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, f"the body is larger than {MAX_BODY_BYTES:,} bytes")
+
+
+class BodyLimitMiddleware:
+    """Refuses a body over MAX_BODY_BYTES with a 413 before reading it when its length is declared,
+    and as soon as it grows past the limit when it is sent in chunks, so a huge body costs no memory."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            refused = BodyTooLarge()
+            await error_reply(refused.status_code, refused.detail, {"Connection": "close"})(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise BodyTooLarge()
+            return message
+
+        await self.app(scope, limited_receive, send)
 
 
 class CorsMiddleware:
@@ -241,8 +286,11 @@ def create_app(
         version="1",
         summary="Advances the virtual clock of a driftworld world (contract section 6).",
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load their assets from a CDN: not offered, /openapi.json is
+        redoc_url=None,
     )
-    app.add_middleware(CorsMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(CorsMiddleware)  # added last: outermost, so the limit's 413 carries CORS too
 
     @app.exception_handler(RequestValidationError)
     async def validation_failed(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -250,7 +298,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return error_reply(error.status_code, str(error.detail))
+        return error_reply(error.status_code, str(error.detail), error.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -36,6 +36,14 @@ order by l.account_id, l.virtual_date
 """
 
 
+MAX_ERROR_CHARS = 500
+
+
+def shorten(message: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """At most `limit` characters: an error that quotes what a request held stays a short reply and log line."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class TickOutcome:
     """What a tick came to, ready to be sent: HTTP status and JSON reply (and the engine's result)."""
@@ -64,10 +72,11 @@ def run_tick(
     try:
         result = tick(database, days=days, date=date, account_ids=account_ids)
     except InvalidTickRequest as error:
-        emit("tick", logging.WARNING, **context, status="rejected", http_status=400, error=str(error))
-        return TickOutcome(400, {"ok": False, "error": str(error)})
+        message = shorten(str(error))
+        emit("tick", logging.WARNING, **context, status="rejected", http_status=400, error=message)
+        return TickOutcome(400, {"ok": False, "error": message})
     except SERVICE_ERRORS as error:
-        return _failed(context, started, redact(str(error)))
+        return _failed(context, started, shorten(redact(str(error))))
     except psycopg.Error as error:
         return _failed(context, started, f"database error: {first_line(error)}")
     _log_account_days(database, result, context)
