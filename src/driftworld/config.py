@@ -10,6 +10,13 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # a wheel's copy (setup.py)
+
+
+def default_migrations_dir() -> Path:
+    """supabase/migrations of the checkout this code runs from, or else the copy an installed wheel holds."""
+    checkout = PROJECT_ROOT / "supabase" / "migrations"
+    return checkout if checkout.is_dir() else PACKAGE_MIGRATIONS
 
 
 def default_home() -> Path:
@@ -24,7 +31,7 @@ class Settings(BaseSettings):
 
     database_url: SecretStr | None = Field(default=None, alias="DATABASE_URL")
     driftworld_home: Path = Field(default_factory=default_home, alias="DRIFTWORLD_HOME")
-    migrations_dir: Path = Field(default=PROJECT_ROOT / "supabase" / "migrations", alias="DRIFTWORLD_MIGRATIONS_DIR")
+    migrations_dir: Path = Field(default_factory=default_migrations_dir, alias="DRIFTWORLD_MIGRATIONS_DIR")
     drift_tick_token: SecretStr | None = Field(default=None, alias="DRIFT_TICK_TOKEN")
     supabase_service_role_key: SecretStr | None = Field(default=None, alias="SUPABASE_SERVICE_ROLE_KEY")
     connect_timeout_s: int = Field(default=5, alias="DRIFTWORLD_CONNECT_TIMEOUT")
