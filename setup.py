@@ -13,7 +13,7 @@ from setuptools.command.build_py import build_py
 MIGRATIONS = Path(__file__).resolve().parent / "supabase" / "migrations"
 
 
-class build_py_with_migrations(build_py):  # noqa: N801 (setuptools' command naming)
+class BuildPyWithMigrations(build_py):
     """build_py, then a copy of the migrations into the built package (not in an editable install,
     which reads them from the checkout)."""
 
@@ -30,4 +30,4 @@ class build_py_with_migrations(build_py):  # noqa: N801 (setuptools' command nam
             shutil.copy2(path, target / path.name)
 
 
-setup(cmdclass={"build_py": build_py_with_migrations})
+setup(cmdclass={"build_py": BuildPyWithMigrations})
