@@ -167,6 +167,8 @@ def tick(
                 raise InvalidTickRequest(f"date {date} is more than {MAX_DAYS} days past the newest clock {newest}")
             oldest = min((d for d in clocks.values() if d), default=date)
             steps = max((date - oldest).days, 1)
+            if oldest >= date:
+                progress = None  # every account is already there: one pass to say so, nothing to show a bar for
         settings = read_settings(conn)
         now = dt.datetime.now(dt.UTC)
         results = {a.id: AccountResult(uuid.UUID(a.id), "skipped") for a in accounts}
