@@ -11,6 +11,7 @@ import time
 import uuid
 
 import pytest
+import typer.main
 from typer.testing import CliRunner, Result
 
 from driftworld.cli import app
@@ -142,3 +143,20 @@ def test_ctrl_c_during_a_long_tick_says_how_many_days_committed(seeded_db: Datab
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert f"interrupted: {committed:,} account-days committed" in stderr, stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "every"),
+    [
+        (["--every"], "5m"),
+        (["--every", "--port", "9"], "5m"),
+        (["--every", "30s"], "30s"),
+        (["--every=1h", "--no-auth"], "1h"),
+        ([], None),
+    ],
+)
+def test_serve_every_is_an_option_with_an_optional_value(args: list[str], every: str | None) -> None:
+    serve = typer.main.get_command(app).commands["serve"]  # type: ignore[attr-defined]
+    assert serve.make_context("serve", list(args)).params["every"] == every
+    shown = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "120"}).output
+    assert re.search(r"│ --every\s+\[INTERVAL\]", shown), shown
