@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from driftworld.engine.account_day import Outcome, Simulator, Target
 from driftworld.engine.state import WorldSettings
 from driftworld.model.factory import Account, Id
-from driftworld.store.database import Database
+from driftworld.store.database import Database, first_line
 from driftworld.store.world_io import adapt_connection
 
 Outcomes = dict[Id, Outcome]
@@ -75,13 +75,30 @@ def run_in_workers(
     chunks: list[list[Account]],
     workers: int,
 ) -> Iterator[Outcomes]:
-    """Each chunk's outcomes, in order. Chunks not yet started are cancelled if the caller stops early."""
+    """Each chunk's outcomes, in order. A chunk whose batch could not run at all (its worker lost the
+    database, or died) comes back as a failure of each of its accounts, so the others' outcomes, and
+    what they committed, are still reported. Chunks not yet started are cancelled if the caller stops
+    early."""
     pool = _shared_pool(workers)
+    run = functools.partial(_run_batch, database, settings, now, target)
+    futures = [pool.submit(run, chunk) for chunk in chunks]
     try:
-        yield from pool.map(functools.partial(_run_batch, database, settings, now, target), chunks)
-    except BrokenProcessPool:
-        _discard(pool)
-        raise
+        for chunk, future in zip(chunks, futures, strict=True):
+            try:
+                yield future.result()
+            except BrokenProcessPool as error:
+                _discard(pool)
+                yield failed(chunk, f"a worker process ended: {first_line(error)}")
+            except Exception as error:  # reported per account; never taken for "no data"
+                yield failed(chunk, f"{type(error).__name__}: {first_line(error)}")
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def failed(chunk: list[Account], error: str) -> Outcomes:
+    """The same failure for every account of a batch that could not run."""
+    return {account.id: Outcome("failed", error=error) for account in chunk}
 
 
 # -- inside a worker process -------------------------------------------------------------------------
