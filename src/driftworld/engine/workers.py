@@ -51,6 +51,16 @@ def _shared_pool(workers: int) -> ProcessPoolExecutor:
         return _pool[1]
 
 
+def shutdown_workers() -> None:
+    """End the worker processes and release what the pool holds (its queues' semaphores): a service
+    calls it when it stops, so that nothing is left for multiprocessing's resource tracker to report."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool[1].shutdown(wait=True, cancel_futures=True)
+
+
 def pool_running(workers: int) -> bool:
     """Whether this process already has its pool of `workers` workers: their connections are open and
     their statements prepared, so even a single batch runs faster there than on a new connection."""

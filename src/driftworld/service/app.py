@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftworld.config import load_settings
 from driftworld.engine.tick import MAX_ACCOUNT_IDS, MAX_DAYS
+from driftworld.engine.workers import shutdown_workers
 from driftworld.redact import redact
 from driftworld.service.logs import configure_logging, emit
 from driftworld.service.scheduler import IntervalScheduler
@@ -279,6 +280,7 @@ def create_app(
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+            await run_in_threadpool(shutdown_workers)
             emit("service_stopped")
 
     app = FastAPI(

@@ -104,6 +104,7 @@ def uvicorn_log_config() -> dict[str, Any]:
             "uvicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
             "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         },
+        "root": {"handlers": ["stderr"], "level": "WARNING"},  # libraries' warnings (psycopg's) as JSON too
     }
 
 
@@ -144,7 +145,7 @@ def serve(
             )
             raise typer.Exit(2)
         database = world_database()
-        configure_logging()
+        configure_logging(libraries=True)
         app = create_app(lambda: database, token, every_s=every_s, require_token=not no_auth)
         emit("serve", host=host, port=port, database=database.origin, every_s=every_s)
         uvicorn.run(app, host=host, port=port, log_config=uvicorn_log_config())
@@ -164,7 +165,7 @@ def worker(
     from driftworld.service.worker import Worker
 
     with service_errors():
-        configure_logging()
+        configure_logging(libraries=True)
         database = world_database()
         require_migrated(database)
         runner = Worker(database, poll_s=poll, keep_days=keep_days)
