@@ -447,6 +447,9 @@ def tick_command(
                 with progress_bar("ticking virtual days") as advance:
                     result = tick(target, days=days, date=until, account_ids=ids, progress=advance)
                 print_tick(result)
+            if result.abandoned:
+                failed = next((a.error for a in result.accounts if a.status == "failed"), None)
+                console.print(f"[bold red]error:[/] {escape(failed or 'the tick was abandoned')}", soft_wrap=True)
         except KeyboardInterrupt:
             with target.connect() as conn:
                 committed = ledger_days(conn) - committed_before

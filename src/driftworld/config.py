@@ -34,7 +34,11 @@ class Settings(BaseSettings):
     migrations_dir: Path = Field(default_factory=default_migrations_dir, alias="DRIFTWORLD_MIGRATIONS_DIR")
     drift_tick_token: SecretStr | None = Field(default=None, alias="DRIFT_TICK_TOKEN")
     supabase_service_role_key: SecretStr | None = Field(default=None, alias="SUPABASE_SERVICE_ROLE_KEY")
-    connect_timeout_s: int = Field(default=5, alias="DRIFTWORLD_CONNECT_TIMEOUT")
+    connect_timeout_s: int = Field(default=5, ge=1, alias="DRIFTWORLD_CONNECT_TIMEOUT")
+    # Server-side bound on one statement (0: none); a frozen server cannot enforce it: see watchdog_s.
+    statement_timeout_s: int = Field(default=600, ge=0, alias="DRIFTWORLD_STATEMENT_TIMEOUT")
+    # A tick that hears nothing from the database for this long is abandoned (0: never).
+    watchdog_s: float = Field(default=30, ge=0, alias="DRIFTWORLD_DB_WATCHDOG")
     # Processes a tick of several batches runs in; 0 means one per CPU, 1 keeps the tick in-process.
     tick_workers: int = Field(default=0, ge=0, alias="DRIFTWORLD_TICK_WORKERS")
 

@@ -51,6 +51,17 @@ def _shared_pool(workers: int) -> ProcessPoolExecutor:
         return _pool[1]
 
 
+def start_workers(workers: int) -> None:
+    """Start the pool's processes now (the forkserver, each worker's imports), so that the time a first
+    batch takes is the database's and the simulation's alone."""
+    pool = _shared_pool(workers)
+    list(pool.map(_started, range(workers)))
+
+
+def _started(_: int) -> int:
+    return os.getpid()
+
+
 def shutdown_workers() -> None:
     """End the worker processes and release what the pool holds (its queues' semaphores): a service
     calls it when it stops, so that nothing is left for multiprocessing's resource tracker to report."""
@@ -59,6 +70,18 @@ def shutdown_workers() -> None:
         pool, _pool = _pool, None
     if pool is not None:
         pool[1].shutdown(wait=True, cancel_futures=True)
+
+
+def abandon_workers() -> None:
+    """Kill the worker processes, whose calls wait on a database that answers nothing (their sockets
+    close with them), and forget the pool: the waiting batches fail, the next tick starts a new pool."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        for process in list(pool[1]._processes.values()):  # the executor offers no public handle on them
+            process.kill()
+        pool[1].shutdown(wait=False, cancel_futures=True)
 
 
 def pool_running(workers: int) -> bool:

@@ -138,7 +138,10 @@ def _log_account_days(database: Database, result: TickResult, context: dict[str,
             )
     if not advanced:
         return
+    rows: list[dict[str, Any]] = []
     try:
+        if result.abandoned:  # the database answers nothing: do not wait on it again
+            raise DatabaseUnavailable("the tick was abandoned", "the database answers nothing")
         with database.connect(autocommit=True) as conn:
             rows = conn.execute(
                 LEDGER_DAYS,
@@ -146,7 +149,6 @@ def _log_account_days(database: Database, result: TickResult, context: dict[str,
             ).fetchall()
     except (psycopg.Error, DatabaseUnavailable) as error:
         emit("ledger_unreadable", logging.WARNING, **context, error=first_line(error))
-        rows = []
     logged = {(row["account_id"], row["virtual_date"]) for row in rows}
     for row in rows:
         emit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing.util
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,8 @@ class Database:
     url: str
     origin: str  # "DATABASE_URL" or "embedded"
     connect_timeout_s: int = 5
+    statement_timeout_s: int = 600
+    watchdog_s: float = 30.0
 
     def __post_init__(self) -> None:
         remember(self.url)
@@ -75,6 +78,10 @@ class Database:
                 row_factory=dict_row,
                 connect_timeout=self.connect_timeout_s,
                 application_name="driftworld",
+                keepalives=1,  # a server whose host vanished is noticed within about a minute; a frozen
+                keepalives_idle=30,  # server whose kernel still answers is not: the tick's watchdog is for that
+                keepalives_interval=10,
+                keepalives_count=3,
             )
         except (psycopg.OperationalError, psycopg.ProgrammingError) as error:  # unreachable, or a malformed URL
             remember(self.url)  # an unpickled Database (a worker's) skipped __post_init__
@@ -93,6 +100,7 @@ class Database:
             ) from error
         try:
             conn.execute("set time zone 'UTC'")
+            conn.execute(f"set statement_timeout = {int(self.statement_timeout_s) * 1000}")
             if not autocommit:
                 conn.commit()
         except psycopg.Error:
@@ -108,12 +116,40 @@ class Database:
         A kept connection is checked with one round trip before it is used again (the server may have
         restarted); one that failed or is left inside a transaction is closed instead of kept."""
         conn = _take_kept(self.url) or self.connect(autocommit=True)
+        _in_use[id(conn)] = conn
         try:
             yield conn
         except BaseException:
             conn.close()
             raise
+        finally:
+            _in_use.pop(id(conn), None)
         _keep(self.url, conn)
+
+
+# Connections this process is using for a session, by id: the watchdog cuts them when the server is silent.
+_in_use: dict[int, psycopg.Connection[dict[str, object]]] = {}
+
+
+def cut_connections() -> int:
+    """Shut down the socket of every connection this process keeps or uses, from any thread: a call
+    blocked on a silent server returns at once with an error, where closing the connection would wait
+    for that call. Returns how many were cut."""
+    with _kept_lock:
+        conns = [conn for _, conn in _kept] + list(_in_use.copy().values())
+    cut = 0
+    for conn in conns:
+        try:
+            fd = conn.pgconn.socket
+        except psycopg.Error:
+            continue  # already closed
+        try:
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+            cut += 1
+        except OSError:
+            pass
+    return cut
 
 
 # Connections kept per process, the newest last: a tick needs one; more would pile up, one per database
@@ -130,11 +166,14 @@ def _take_kept(url: str) -> psycopg.Connection[dict[str, object]] | None:
         if found is None:
             return None
         _, conn = _kept.pop(found)
+    _in_use[id(conn)] = conn  # the check below is cut by the watchdog too
     try:
         conn.execute("select 1")
     except psycopg.Error:
         conn.close()
         return None
+    finally:
+        _in_use.pop(id(conn), None)
     return conn
 
 
@@ -169,6 +208,7 @@ def _forget_kept() -> None:
     global _kept_lock
     _kept_lock = threading.Lock()
     _kept.clear()
+    _in_use.clear()
 
 
 os.register_at_fork(after_in_child=_forget_kept)
@@ -182,8 +222,9 @@ def first_line(error: BaseException) -> str:
 
 def resolve_database(settings: Settings, start_embedded: bool = True) -> Database:
     """DATABASE_URL when set; otherwise the embedded database, started on demand."""
+    timeouts = (settings.connect_timeout_s, settings.statement_timeout_s, settings.watchdog_s)
     if settings.database_url is not None:
-        return Database(settings.database_url.get_secret_value(), "DATABASE_URL", settings.connect_timeout_s)
+        return Database(settings.database_url.get_secret_value(), "DATABASE_URL", *timeouts)
     embedded = embedded_database(settings.driftworld_home)
     url = embedded.ensure_running() if start_embedded else embedded.url
-    return Database(url, "embedded", settings.connect_timeout_s)
+    return Database(url, "embedded", *timeouts)
