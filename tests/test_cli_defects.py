@@ -16,8 +16,9 @@ from typer.testing import CliRunner, Result
 
 from driftworld.cli import app
 from driftworld.service.schedule import ScheduleError, locate_cron
+from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
-from tests.test_service_support import cli_command, execute, wait_until
+from tests.test_service_support import cli_command, dbname, execute, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -160,3 +161,18 @@ def test_serve_every_is_an_option_with_an_optional_value(args: list[str], every:
     assert serve.make_context("serve", list(args)).params["every"] == every
     shown = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "120"}).output
     assert re.search(r"│ --every\s+\[INTERVAL\]", shown), shown
+
+
+def test_db_status_and_up_print_the_uri_agents_use_with_the_password_masked(
+    cluster: LocalCluster, seeded_db: Database
+) -> None:
+    url = cluster.tcp_url(dbname(seeded_db)).replace("postgres@", "postgres:Pw7secret@")  # trust: any password
+    status = run(url, "db", "status", columns=40)
+    assert status.exit_code == 0, status.output
+    assert f"agents connect with: {url.replace('Pw7secret', '***')}\n" in status.output
+    assert "Pw7secret" not in status.output
+    shown = run(url, "db", "status", "--show-password")
+    assert f"agents connect with: {url}\n" in shown.output
+    up = run(url, "up", "--ticks", "0")
+    assert up.exit_code == 0, up.output
+    assert f"agents connect with: {url.replace('Pw7secret', '***')}" in up.output

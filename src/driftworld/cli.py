@@ -76,6 +76,12 @@ def database() -> Database:
     return resolve_database(load_settings())
 
 
+def print_connection(target: Database, show_password: bool = False) -> None:
+    """The URI an agent connects with, whole on one line; its password masked unless asked for."""
+    uri = target.url if show_password else redact(target.url)
+    out.print(f"agents connect with: {escape(uri)}", soft_wrap=True, highlight=False)
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
@@ -118,8 +124,11 @@ def db_migrate() -> None:
 
 
 @db_app.command("status")
-def db_status() -> None:
-    """Show which database is used (embedded or DATABASE_URL), whether it is up, and the migrations."""
+def db_status(
+    show_password: Annotated[bool, typer.Option(help="Print the connection URI with its password.")] = False,
+) -> None:
+    """Show which database is used (embedded or DATABASE_URL), whether it is up, the URI agents connect
+    with, and the migrations."""
     settings = load_settings()
     with friendly_errors():
         if settings.database_url is None:
@@ -140,6 +149,7 @@ def db_status() -> None:
             raise typer.Exit(1) from None
         with conn:
             out.print("state: up")
+            print_connection(target, show_password)
             current = status(conn, settings.migrations_dir)
         table = Table("migration", "state")
         for version in current.applied:
@@ -260,6 +270,7 @@ def up(
         with target.connect() as conn:
             adapt_connection(conn)
             print_summary(summarize(conn))
+        print_connection(target)
 
 
 # -- world ----------------------------------------------------------------------------------------
