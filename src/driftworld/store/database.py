@@ -99,8 +99,8 @@ class Database:
                 reason,
             ) from error
         try:
-            conn.execute("set time zone 'UTC'")
-            conn.execute(f"set statement_timeout = {int(self.statement_timeout_s) * 1000}")
+            # one round trip: without parameters, psycopg sends both statements as one simple query
+            conn.execute(f"set time zone 'UTC'; set statement_timeout = {int(self.statement_timeout_s) * 1000}")
             if not autocommit:
                 conn.commit()
         except psycopg.Error:
