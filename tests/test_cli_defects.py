@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -99,6 +101,9 @@ def test_db_start_never_cuts_its_uri_and_says_when_database_url_wins(
         assert "DATABASE_URL is set" in result.output
     finally:
         CliRunner().invoke(app, ["db", "stop"], env=env)
+        state = home / "embedded.json"
+        if state.exists():  # the data directory may live outside the home (README: DRIFTWORLD_HOME)
+            shutil.rmtree(json.loads(state.read_text())["base_dir"], ignore_errors=True)
 
 
 def test_schedule_on_the_embedded_database_points_at_serve_every(seeded_db: Database) -> None:
