@@ -5,6 +5,7 @@ database going away and coming back, the own scheduler and the refusal to run wi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -368,8 +369,17 @@ def test_database_unreachable_is_a_quick_500_and_the_next_tick_catches_up(
         assert clocks(world) == {a: d + dt.timedelta(days=1) for a, d in before.items()}
         assert httpx.get(f"{server.url}/health").json()["database"] == "up"
     finally:
-        server.stop()
+        server.stop()  # SIGTERM
         proxy.down()
+    # through it all, stderr held one JSON object per line: libraries' warnings included, and no notice
+    # of resources the workers leaked at shutdown (which multiprocessing's resource tracker, a process of
+    # its own, would write just after the service exits)
+    time.sleep(1)
+    lines = server.log_text().splitlines()
+    for line in lines:
+        record = json.loads(line)
+        assert isinstance(record, dict) and {"ts", "level", "event"} <= set(record), line
+    assert json.loads(lines[-1])["event"] == f"Finished server process [{server.process.pid}]"
 
 
 # -- serve: the token, --no-auth, --every ---------------------------------------------------------
