@@ -21,7 +21,7 @@ from driftworld.store.database import Database
 from tests.test_service_support import cli_command, clocks, execute, ledger, wait_until
 
 pytestmark = pytest.mark.timeout(120)
-WATCHDOG_S = 3
+WATCHDOG_S = 2
 
 
 def server_processes(cluster: LocalCluster) -> list[int]:
@@ -76,7 +76,7 @@ def test_a_frozen_database_abandons_the_tick_and_the_next_one_continues(
     assert elapsed < WATCHDOG_S + 20, elapsed  # two days of ticking, then the watchdog's time
     for account in result.accounts:
         assert account.status == "failed" and account.days_simulated == 2, account
-        assert account.error is not None and "answered nothing for 3 s" in account.error
+        assert account.error is not None and "answered nothing for 2 s" in account.error
     assert {a: (d - before[a]).days for a, d in clocks(seeded_db).items()} == dict.fromkeys(before, 2)
     assert tick(watched, days=1).ok
     assert {a: (d - before[a]).days for a, d in clocks(seeded_db).items()} == dict.fromkeys(before, 3)
