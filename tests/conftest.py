@@ -7,6 +7,8 @@ database, and a seeded one, that tests clone in milliseconds.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ import psycopg
 import pytest
 
 from driftworld.seeder import SeedRequest, seed_world
+from driftworld.service.logs import LOGGER_NAME, JsonFormatter
 from driftworld.store.cluster import LocalCluster, find_server_binaries
 from driftworld.store.database import Database
 from driftworld.store.migrations import migrate
@@ -92,3 +95,17 @@ def migrated_db(cluster: LocalCluster, migrated_template: str) -> Database:
 @pytest.fixture()
 def seeded_db(cluster: LocalCluster, seeded_template: str) -> Database:
     return clone(cluster, seeded_template)
+
+
+@pytest.fixture()
+def json_log() -> Iterator[io.StringIO]:
+    """The service's JSON log lines written while a test runs in-process."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.addHandler(handler)
+    try:
+        yield stream
+    finally:
+        logger.removeHandler(handler)

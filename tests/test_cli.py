@@ -54,11 +54,11 @@ COMMANDS = [path for path, _ in walk(typer.main.get_command(app), [])]
 def test_seed_summary_tick_and_status(empty_db: Database) -> None:
     url = empty_db.url
     seeded = ok(run(url, *SEED_ARGS))
-    assert "1 organizations, 1 accounts" in seeded
+    assert "1 organization, 1 account," in seeded
     assert "/day" in seeded
 
     summary = ok(run(url, "summary"))
-    assert "1 organizations, 1 accounts" in summary
+    assert "1 organization, 1 account," in summary
     assert "instances" in summary and "metrics_daily" not in summary.split("resources")[0]
 
     with empty_db.connect() as conn:

@@ -5,6 +5,7 @@ database going away and coming back, the own scheduler and the refusal to run wi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -206,6 +207,18 @@ def test_logs_are_json_lines_per_tick_and_account_day_and_never_hold_the_token(
     assert "authorization" not in text.lower()
 
 
+def test_credentials_in_a_query_string_never_reach_the_access_log(server: ServerProcess) -> None:
+    secret = "Qx7credential"
+    for name in ("apikey", "token", "access_token", "key"):
+        response = httpx.post(f"{server.url}/functions/v1/drift-tick?{name}={secret}&n=1", content=b"")
+        assert response.status_code == 401
+    httpx.get(f"{server.url}/health?apikey={secret}")
+    assert wait_until(lambda: "/health?apikey=" in server.log_text(), 5)
+    text = server.log_text()
+    assert secret not in text
+    assert "/functions/v1/drift-tick?access_token=***&n=1" in text
+
+
 def test_an_account_that_fails_gives_500_with_detail_and_catches_up_next_tick(
     server: ServerProcess, world: Database
 ) -> None:
@@ -356,8 +369,17 @@ def test_database_unreachable_is_a_quick_500_and_the_next_tick_catches_up(
         assert clocks(world) == {a: d + dt.timedelta(days=1) for a, d in before.items()}
         assert httpx.get(f"{server.url}/health").json()["database"] == "up"
     finally:
-        server.stop()
+        server.stop()  # SIGTERM
         proxy.down()
+    # through it all, stderr held one JSON object per line: libraries' warnings included, and no notice
+    # of resources the workers leaked at shutdown (which multiprocessing's resource tracker, a process of
+    # its own, would write just after the service exits)
+    time.sleep(1)
+    lines = server.log_text().splitlines()
+    for line in lines:
+        record = json.loads(line)
+        assert isinstance(record, dict) and {"ts", "level", "event"} <= set(record), line
+    assert json.loads(lines[-1])["event"] == f"Finished server process [{server.process.pid}]"
 
 
 # -- serve: the token, --no-auth, --every ---------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -19,15 +21,26 @@ from driftworld.config import load_settings
 from driftworld.engine.clock import WorldNotSeeded, read_settings
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
 from driftworld.model.difficulty import difficulty as level
-from driftworld.model.intensity import DriftIntensity, validate
+from driftworld.model.intensity import MAX_MULTIPLIER, DriftIntensity, check_names, validate
 from driftworld.model.scenarios import SCENARIOS
+from driftworld.redact import redact
 from driftworld.report import scorecard
-from driftworld.seeder import SeedRequest, SeedSummary, WorldExists, seed_world, summarize, world_exists
+from driftworld.seeder import (
+    MAX_ACCOUNTS,
+    SeedRequest,
+    SeedSummary,
+    WorldExists,
+    check_request,
+    seed_world,
+    summarize,
+    world_exists,
+)
 from driftworld.store.bench_io import ServerRefused
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, resolve_database
 from driftworld.store.embedded import embedded_database
 from driftworld.store.migrations import MigrationError, migrate, require_current, status
+from driftworld.store.queries import account_exists, ledger_days
 from driftworld.store.world_io import adapt_connection
 from driftworld.store.world_settings import set_difficulty
 
@@ -60,12 +73,22 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except KNOWN_ERRORS as error:
-        console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(redact(str(error)))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
 def database() -> Database:
     return resolve_database(load_settings())
+
+
+def print_connection(target: Database, show_password: bool = False) -> None:
+    """The URI an agent connects with, whole on one line; its password masked unless asked for."""
+    uri = target.url if show_password else redact(target.url)
+    out.print(f"agents connect with: {escape(uri)}", soft_wrap=True, highlight=False)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 @contextmanager
@@ -106,8 +129,11 @@ def db_migrate() -> None:
 
 
 @db_app.command("status")
-def db_status() -> None:
-    """Show which database is used (embedded or DATABASE_URL), whether it is up, and the migrations."""
+def db_status(
+    show_password: Annotated[bool, typer.Option(help="Print the connection URI with its password.")] = False,
+) -> None:
+    """Show which database is used (embedded or DATABASE_URL), whether it is up, the URI agents connect
+    with, and the migrations."""
     settings = load_settings()
     with friendly_errors():
         if settings.database_url is None:
@@ -124,10 +150,11 @@ def db_status() -> None:
         try:
             conn = target.connect()
         except DatabaseUnavailable as error:
-            out.print(f"state: down ({error})")
+            out.print(f"state: down ({escape(str(error))})")
             raise typer.Exit(1) from None
         with conn:
             out.print("state: up")
+            print_connection(target, show_password)
             current = status(conn, settings.migrations_dir)
         table = Table("migration", "state")
         for version in current.applied:
@@ -142,9 +169,16 @@ def db_status() -> None:
 def db_start() -> None:
     """Start the embedded PostgreSQL (created on first use) and leave it running."""
     with friendly_errors():
-        embedded = embedded_database(load_settings().driftworld_home)
+        settings = load_settings()
+        embedded = embedded_database(settings.driftworld_home)
         embedded.ensure_running()
-        out.print(f"embedded database up: {embedded.url}")
+        out.print(f"embedded database up: {embedded.url}", soft_wrap=True)  # a URI is never cut in two
+        if settings.database_url is not None:
+            out.print(
+                "note: DATABASE_URL is set, so every other command uses that database, not this embedded one "
+                "(unset DATABASE_URL to use it)",
+                soft_wrap=True,
+            )
 
 
 @db_app.command("stop")
@@ -159,21 +193,28 @@ def db_stop() -> None:
 
 
 def print_summary(summary: SeedSummary) -> None:
-    out.print(
-        f"[bold]world[/]: {summary.orgs} organizations, {summary.accounts} accounts, "
+    history = (
         f"history {summary.first_day} .. {summary.last_day}"
+        if summary.first_day and summary.last_day
+        else "no history yet (run `driftworld seed`)"
+    )
+    out.print(
+        f"[bold]world[/]: {plural(summary.orgs, 'organization')}, {plural(summary.accounts, 'account')}, {history}"
     )
     table = Table("resource table", "rows", title="resources")
     for name, count in summary.resources.items():
         table.add_row(name, str(count))
     out.print(table)
-    out.print(f"cost on {summary.last_day}: [bold]${summary.daily_cost:,.2f}/day[/]")
+    if summary.last_day:
+        out.print(f"cost on {summary.last_day}: [bold]${summary.daily_cost:,.2f}/day[/]")
 
 
 @app.command()
 def seed(
-    orgs: Annotated[int, typer.Option(min=1, help="Organizations to create.")] = 1,
-    accounts_per_org: Annotated[int, typer.Option(min=1, help="Cloud accounts per organization.")] = 3,
+    orgs: Annotated[int, typer.Option(min=1, max=MAX_ACCOUNTS, help="Organizations to create.")] = 1,
+    accounts_per_org: Annotated[
+        int, typer.Option(min=1, max=MAX_ACCOUNTS, help="Cloud accounts per organization.")
+    ] = 3,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days of history, ending on --end-date.")] = 30,
     seed: Annotated[int, typer.Option(help="World seed: the same seed gives the same world.")] = 42,
     end_date: Annotated[str | None, typer.Option(help="Last day of history (YYYY-MM-DD, default today UTC).")] = None,
@@ -188,13 +229,11 @@ def seed(
     reset: Annotated[bool, typer.Option(help="Replace an existing world (asks first unless --yes).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to prompts.")] = False,
 ) -> None:
-    """Create a realistic estate per account with its history (migrating the schema first)."""
-    with friendly_errors(), database().connect() as conn:
-        migrate(conn, load_settings().migrations_dir)
-        if world_exists(conn) and not reset:
-            raise WorldExists("this database already holds a world: use --reset to replace it")
-        if reset and world_exists(conn) and not yes:
-            typer.confirm("This deletes every organization, account and resource of the world. Continue?", abort=True)
+    """Create a realistic estate per account with its history (migrating the schema first).
+
+    A world holds at most 10,000 accounts (--orgs times --accounts-per-org). --reset replaces the world in one
+    transaction: if it fails or is stopped, the old world is still there."""
+    with friendly_errors():
         request = SeedRequest(
             orgs=orgs,
             accounts_per_org=accounts_per_org,
@@ -204,6 +243,13 @@ def seed(
             clock_mode=clock_mode,
             difficulty=difficulty,
         )
+        check_request(request)
+    with friendly_errors(), database().connect() as conn:
+        migrate(conn, load_settings().migrations_dir)
+        if world_exists(conn) and not reset:
+            raise WorldExists("this database already holds a world: use --reset to replace it")
+        if reset and world_exists(conn) and not yes:
+            typer.confirm("This deletes every organization, account and resource of the world. Continue?", abort=True)
         with progress_bar("seeding account-days") as advance:
             summary = seed_world(conn, request, reset=reset, progress=advance)
         print_summary(summary)
@@ -237,6 +283,7 @@ def up(
         with target.connect() as conn:
             adapt_connection(conn)
             print_summary(summarize(conn))
+        print_connection(target)
 
 
 # -- world ----------------------------------------------------------------------------------------
@@ -271,7 +318,9 @@ def world_show() -> None:
 
 @world_app.command("set")
 def world_set(
-    multiplier: Annotated[float | None, typer.Option(min=0, help="Scale every default chance.")] = None,
+    multiplier: Annotated[
+        float | None, typer.Option(help=f"Scale every default chance (0 to {MAX_MULTIPLIER:g}).")
+    ] = None,
     preset: Annotated[str | None, typer.Option(help="'original' (scenarios 1-2 at 5%), or 'none'.")] = None,
     probability: Annotated[list[str] | None, typer.Option(help="NAME=P: a fixed chance for one scenario.")] = None,
     disable: Annotated[list[str] | None, typer.Option(help="Switch a scenario off (repeatable).")] = None,
@@ -282,14 +331,20 @@ def world_set(
 ) -> None:
     """Change the drift intensity (and difficulty) of this world (applies from the next tick)."""
     with friendly_errors(), database().connect() as conn:
+        check_names([*(enable or []), *(disable or [])])
         if difficulty is not None:
             level(difficulty)  # an unknown name is refused before anything changes
             set_difficulty(conn, difficulty)
         current = _read_intensity(conn)
         overrides = dict(current.probabilities)
         for item in probability or []:
-            name, _, value = item.partition("=")
-            overrides[name] = float(value)
+            name, equals, value = item.partition("=")
+            try:
+                overrides[name] = float(value)
+            except ValueError:
+                raise ValueError(f"--probability takes NAME=P with P a number, not {item!r}") from None
+            if not equals:
+                raise ValueError(f"--probability takes NAME=P, not {item!r}")
         updated = DriftIntensity(
             multiplier=current.multiplier if multiplier is None else multiplier,
             probabilities=overrides,
@@ -305,6 +360,11 @@ def world_set(
     world_show()
 
 
+class ReportFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
 @app.command()
 def report(
     account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
@@ -313,7 +373,7 @@ def report(
     agent: Annotated[
         str | None, typer.Option(help="Only this agent's fixes and findings (the executed_by of its audit rows).")
     ] = None,
-    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output: Annotated[ReportFormat, typer.Option("--format", help="table or json.")] = ReportFormat.table,
 ) -> None:
     """The scorecard over a window of virtual days: waste injected in it by scenario and its cost, what is
     open at its end, what agents and people fixed in it (counted on the day the fix was seen, whenever the
@@ -326,8 +386,10 @@ def report(
             last = dt.date.fromisoformat(until) if until else None
         except ValueError as error:
             raise InvalidTickRequest(f"bad account id or date: {error}") from None
+        if account_id is not None and not account_exists(conn, account_id):
+            raise InvalidTickRequest(f"unknown account id: {account_id}")
         card = scorecard(conn, account_id, first, last, agent)
-    if output == "json":
+    if output is ReportFormat.json:
         print(json.dumps(card.as_dict(), indent=2))
         return
     table = Table(
@@ -355,9 +417,10 @@ def report(
             "" if s.median_days_to_fix is None else f"{s.median_days_to_fix:.1f}",
         )
     out.print(table)
+    kinds = ", ".join(f"{kind.removeprefix('violation_')} {n}" for kind, n in sorted(card.violations.items()))
     out.print(
         f"injected {card.injected}, open {card.open}, saved ${card.daily_saved:,.2f}/day; "
-        f"policy violations {sum(card.violations.values())} {card.violations or ''}; "
+        f"policy violations {sum(card.violations.values())}{f' ({kinds})' if kinds else ''}; "
         f"false positives {card.false_positives}"
     )
 
@@ -366,29 +429,32 @@ def report(
 
 
 def print_tick(result: TickResult) -> None:
+    """One row per account, laid out for 80 columns: ids, statuses, numbers and dates never wrap (the
+    first day is the last day less the days simulated); only the last column, the words, folds."""
+    newest = result.simulated_date
     table = Table(
-        "account",
-        "status",
-        "from",
-        "to",
-        "days",
-        "rows",
-        "scenarios",
-        "ms",
-        "detail",
-        title=f"tick: newest virtual day {result.simulated_date}",
+        title=f"tick: newest virtual day {newest}" if newest else "tick: no virtual day simulated",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
+    table.add_column("account", no_wrap=True, min_width=8)
+    table.add_column("status", no_wrap=True)
+    table.add_column("days", no_wrap=True, justify="right")
+    table.add_column("up to", no_wrap=True)
+    table.add_column("rows", no_wrap=True, justify="right")
+    table.add_column("ms", no_wrap=True, justify="right")
+    table.add_column("scenarios / detail", overflow="fold")
     for account in result.accounts:
+        words = [", ".join(s for _, s in account.scenarios), account.error or account.reason or ""]
         table.add_row(
             str(account.account_id)[:8],
             account.status,
-            str(account.from_date or ""),
-            str(account.to_date or ""),
             str(account.days_simulated),
+            str(account.to_date or ""),
             str(sum(account.rows_appended.values())),
-            ", ".join(s for _, s in account.scenarios),
             f"{account.duration_ms:.0f}",
-            account.error or account.reason or "",
+            "; ".join(w for w in words if w),
         )
     out.print(table)
 
@@ -408,14 +474,29 @@ def tick_command(
         except ValueError as error:
             raise InvalidTickRequest(f"bad account id or date: {error}") from None
         target = database()
-        if as_json:
-            result = tick(target, days=days, date=until, account_ids=ids)
-            print(json.dumps(result.reply(), indent=2))
-        else:
-            target.connect().close()  # an unreachable database is reported before any progress bar
-            with progress_bar("ticking virtual days") as advance:
-                result = tick(target, days=days, date=until, account_ids=ids, progress=advance)
-            print_tick(result)
+        with target.connect() as conn:  # an unreachable database is reported before any progress bar
+            require_current(conn, load_settings().migrations_dir)
+            committed_before = ledger_days(conn)
+        try:
+            if as_json:
+                result = tick(target, days=days, date=until, account_ids=ids)
+                print(json.dumps(result.reply(), indent=2))
+            else:
+                with progress_bar("ticking virtual days") as advance:
+                    result = tick(target, days=days, date=until, account_ids=ids, progress=advance)
+                print_tick(result)
+            if result.abandoned:
+                failed = next((a.error for a in result.accounts if a.status == "failed"), None)
+                console.print(f"[bold red]error:[/] {escape(failed or 'the tick was abandoned')}", soft_wrap=True)
+        except KeyboardInterrupt:
+            with target.connect() as conn:
+                committed = ledger_days(conn) - committed_before
+            console.print(
+                f"interrupted: {plural(committed, 'account-day')} committed (kept); "
+                "the next tick continues from there",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
         if not result.ok:
             raise typer.Exit(1)
 

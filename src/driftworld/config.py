@@ -10,6 +10,13 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # a wheel's copy (setup.py)
+
+
+def default_migrations_dir() -> Path:
+    """supabase/migrations of the checkout this code runs from, or else the copy an installed wheel holds."""
+    checkout = PROJECT_ROOT / "supabase" / "migrations"
+    return checkout if checkout.is_dir() else PACKAGE_MIGRATIONS
 
 
 def default_home() -> Path:
@@ -24,10 +31,14 @@ class Settings(BaseSettings):
 
     database_url: SecretStr | None = Field(default=None, alias="DATABASE_URL")
     driftworld_home: Path = Field(default_factory=default_home, alias="DRIFTWORLD_HOME")
-    migrations_dir: Path = Field(default=PROJECT_ROOT / "supabase" / "migrations", alias="DRIFTWORLD_MIGRATIONS_DIR")
+    migrations_dir: Path = Field(default_factory=default_migrations_dir, alias="DRIFTWORLD_MIGRATIONS_DIR")
     drift_tick_token: SecretStr | None = Field(default=None, alias="DRIFT_TICK_TOKEN")
     supabase_service_role_key: SecretStr | None = Field(default=None, alias="SUPABASE_SERVICE_ROLE_KEY")
-    connect_timeout_s: int = Field(default=5, alias="DRIFTWORLD_CONNECT_TIMEOUT")
+    connect_timeout_s: int = Field(default=5, ge=1, alias="DRIFTWORLD_CONNECT_TIMEOUT")
+    # Server-side bound on one statement (0: none); a frozen server cannot enforce it: see watchdog_s.
+    statement_timeout_s: int = Field(default=600, ge=0, alias="DRIFTWORLD_STATEMENT_TIMEOUT")
+    # A tick that hears nothing from the database for this long is abandoned (0: never).
+    watchdog_s: float = Field(default=30, ge=0, alias="DRIFTWORLD_DB_WATCHDOG")
     # Processes a tick of several batches runs in; 0 means one per CPU, 1 keeps the tick in-process.
     tick_workers: int = Field(default=0, ge=0, alias="DRIFTWORLD_TICK_WORKERS")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 from driftworld.engine.account_day import Simulator
@@ -39,6 +40,10 @@ COMPANY_WORDS = (
 )
 ACCOUNT_ROLES = ("production", "staging", "development", "data", "sandbox", "shared-services")
 Progress = Callable[[int, int], None]
+# The largest world a seed may ask for: 10,000 accounts of about 130 resources each seed in roughly an hour
+# on two cores; a tick names at most as many (engine/tick.py: MAX_ACCOUNT_IDS).
+MAX_ACCOUNTS = 10_000
+MAX_HISTORY_DAYS = 3650
 
 
 class WorldExists(RuntimeError):
@@ -62,8 +67,8 @@ class SeedRequest:
 class SeedSummary:
     orgs: int
     accounts: int
-    first_day: dt.date
-    last_day: dt.date
+    first_day: dt.date | None  # None: no history yet
+    last_day: dt.date | None
     resources: dict[str, int]
     daily_cost: float
 
@@ -129,19 +134,40 @@ def _accounts(
     return orgs, account_rows, accounts
 
 
-def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: Progress | None = None) -> SeedSummary:
-    """Create the world; refuses an already seeded database unless reset is True."""
+def check_request(request: SeedRequest) -> None:
+    """Refuse a request outside the documented bounds before any work (or memory) is spent on it."""
     if request.clock_mode not in CLOCK_MODES:
         raise ValueError(f"clock mode must be one of {', '.join(CLOCK_MODES)}")
-    if request.days < 1:
-        raise ValueError("days must be at least 1")
+    if not 1 <= request.days <= MAX_HISTORY_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_HISTORY_DAYS}")
+    if request.orgs < 1 or request.accounts_per_org < 1:
+        raise ValueError("orgs and accounts per org must be at least 1")
     difficulty(request.difficulty)  # an unknown one is refused before anything is written
+    if request.orgs * request.accounts_per_org > MAX_ACCOUNTS:
+        raise ValueError(
+            f"{request.orgs:,} organizations of {request.accounts_per_org:,} accounts is "
+            f"{request.orgs * request.accounts_per_org:,} accounts: at most {MAX_ACCOUNTS:,} in one world"
+        )
+
+
+def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: Progress | None = None) -> SeedSummary:
+    """Create the world; refuses an already seeded database unless reset is True. A reset replaces the
+    world in one transaction: until the new world commits, every reader sees the old one or waits, and
+    a reset that fails or is killed leaves the old world as it was."""
+    check_request(request)
     adapt_connection(conn)
     conn.autocommit = True
-    if world_exists(conn):
-        if not reset:
-            raise WorldExists("this database already holds a world: use --reset to replace it")
-        reset_world(conn)
+    replacing = world_exists(conn)
+    if replacing and not reset:
+        raise WorldExists("this database already holds a world: use --reset to replace it")
+    with conn.transaction() if replacing else nullcontext():  # inner transactions become savepoints
+        if replacing:
+            reset_world(conn)
+        _seed(conn, request, progress)
+    return summarize(conn)
+
+
+def _seed(conn: Conn, request: SeedRequest, progress: Progress | None) -> None:
     end = request.end_date or dt.datetime.now(dt.UTC).date()
     first = end - dt.timedelta(days=request.days - 1)
     now = dt.datetime.now(dt.UTC)
@@ -176,7 +202,6 @@ def seed_world(conn: Conn, request: SeedRequest, reset: bool = False, progress: 
             write_changes(writes, [_estate(settings.world_seed, a, first, end, mode, now, level) for a in chunk])
             writes.send(conn)
             simulator.seed_history(chunk, first, end, advance)
-    return summarize(conn)
 
 
 def _estate(

@@ -7,18 +7,33 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import psycopg
 
 from driftworld.config import load_settings
 from driftworld.engine.account_day import Outcome, Simulator, Status, Target
 from driftworld.engine.clock import last_days, read_settings
-from driftworld.engine.workers import Outcomes, pool_running, run_in_workers, worker_count
+from driftworld.engine.watchdog import Watchdog, silence_message
+from driftworld.engine.workers import (
+    Outcomes,
+    abandon_workers,
+    pool_running,
+    run_in_workers,
+    start_workers,
+    worker_count,
+)
 from driftworld.model.factory import Account
-from driftworld.store.database import Database, resolve_database
+from driftworld.store.database import Database, DatabaseUnavailable, cut_connections, resolve_database
 from driftworld.store.migrations import require_current
 from driftworld.store.world_io import HISTORY_TABLES, Conn, adapt_connection
 
 MAX_DAYS = 366
+# Account ids one request may name: enough for any world driftworld seeds, small enough that a refusal
+# that names them stays short.
+MAX_ACCOUNT_IDS = 10_000
+NAMED_IN_ERRORS = 5  # ids an error lists before it only counts the rest
 DEFAULT_BATCH = 50
 Progress = Callable[[int, int], None]
 
@@ -76,6 +91,7 @@ def _iso(day: dt.date | None) -> str | None:
 class TickResult:
     accounts: list[AccountResult]
     execution_time_ms: float
+    abandoned: bool = False  # the watchdog cut a silent database off: the accounts say how far each got
 
     @property
     def ok(self) -> bool:
@@ -122,7 +138,9 @@ def active_accounts(conn: Conn, account_ids: Sequence[uuid.UUID] | None) -> list
     if wanted is not None:
         unknown = set(wanted) - {r["id"] for r in rows}
         if unknown:
-            raise InvalidTickRequest("unknown or inactive account ids: " + ", ".join(sorted(map(str, unknown))))
+            named = sorted(map(str, unknown))
+            more = f" and {len(named) - NAMED_IN_ERRORS} more" if len(named) > NAMED_IN_ERRORS else ""
+            raise InvalidTickRequest(f"unknown or inactive account ids: {', '.join(named[:NAMED_IN_ERRORS])}{more}")
     return [Account(r["id"], r["org_id"], r["number"], r["region"]) for r in rows]
 
 
@@ -144,47 +162,104 @@ def tick(
     days = 1 if days is None and date is None else days
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise InvalidTickRequest(f"days must be between 1 and {MAX_DAYS}")
+    if account_ids is not None and len(account_ids) > MAX_ACCOUNT_IDS:
+        raise InvalidTickRequest(f"at most {MAX_ACCOUNT_IDS:,} account ids per tick, not {len(account_ids):,}")
     config = load_settings()
     database = database or resolve_database(config)
     started = time.perf_counter()
-    with database.session() as conn:
-        adapt_connection(conn)
-        require_current(conn, config.migrations_dir)
-        accounts = active_accounts(conn, account_ids)
-        steps = days or 0
-        if date is not None:
-            clocks = last_days(conn, [a.id for a in accounts])
-            newest = max((d for d in clocks.values() if d), default=None)
-            if newest is not None and (date - newest).days > MAX_DAYS:
-                raise InvalidTickRequest(f"date {date} is more than {MAX_DAYS} days past the newest clock {newest}")
-            oldest = min((d for d in clocks.values() if d), default=date)
-            steps = max((date - oldest).days, 1)
-        settings = read_settings(conn)
-        now = dt.datetime.now(dt.UTC)
-        results = {a.id: AccountResult(uuid.UUID(a.id), "skipped") for a in accounts}
-        pending = list(accounts)
-        target = Target(until=date)
-        local = Simulator(conn, settings, now)
-        workers = worker_count(config.tick_workers)
-        if progress:
-            progress(0, steps)  # the request is valid: a bar may show from here
-        for step in range(steps):
-            size = max(1, min(batch_size, -(-len(pending) // workers)))  # a small world still uses every worker
-            chunks = [pending[start : start + size] for start in range(0, len(pending), size)]
-            by_id = {a.id: a for a in pending}
-            pending = []
-            batches: Iterable[Outcomes] = (
-                run_in_workers(database, settings, now, target, chunks, workers)
-                if workers > 1 and (len(chunks) > 1 or pool_running(workers))  # one batch: not worth a new pool
-                else (local.run(chunk, target) for chunk in chunks)
-            )
-            for outcomes in batches:
-                for account_id, outcome in outcomes.items():
-                    results[account_id].absorb(outcome)
-                    if outcome.status == "simulated":
-                        pending.append(by_id[account_id])
+    run = _Run(database, config.tick_workers, batch_size, progress)
+    with Watchdog(database.watchdog_s, _abandon) as watchdog:
+        run.watchdog = watchdog
+        try:
+            run.go(config.migrations_dir, days, date, account_ids)
+        except psycopg.Error as error:
+            if not watchdog.fired:
+                raise
+            if not run.results:  # abandoned before any account was under way
+                raise DatabaseUnavailable(silence_message(watchdog.seconds), "the database answers nothing") from error
+    if watchdog.fired:  # the batches it cut failed; the accounts still due never ran
+        for account_id, result in run.results.items():
+            if result.status == "failed" or account_id in run.due:
+                result.status, result.reason, result.error = "failed", None, silence_message(watchdog.seconds)
+    return TickResult(list(run.results.values()), (time.perf_counter() - started) * 1000, abandoned=watchdog.fired)
+
+
+def _abandon() -> None:
+    """The watchdog's action: every call waiting on the silent database fails at once."""
+    cut_connections()
+    abandon_workers()
+
+
+class _Run:
+    """One tick's steps; what it has done so far stays readable when the watchdog abandons it."""
+
+    def __init__(self, database: Database, tick_workers: int, batch_size: int, progress: Progress | None) -> None:
+        self.database = database
+        self.workers = worker_count(tick_workers)
+        self.batch_size = batch_size
+        self.progress = progress
+        self.watchdog: Watchdog | None = None
+        self.results: dict[str, AccountResult] = {}
+        self.due: set[str] = set()  # accounts that have more days to go
+
+    def kick(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.kick()
+
+    def go(
+        self, migrations_dir: Path, days: int | None, date: dt.date | None, account_ids: Sequence[uuid.UUID] | None
+    ) -> None:
+        database, progress = self.database, self.progress
+        with database.session() as conn:
+            adapt_connection(conn)
+            require_current(conn, migrations_dir)
+            accounts = active_accounts(conn, account_ids)
+            steps = days or 0
+            if date is not None:
+                clocks = last_days(conn, [a.id for a in accounts])
+                newest = max((d for d in clocks.values() if d), default=None)
+                if newest is not None and (date - newest).days > MAX_DAYS:
+                    raise InvalidTickRequest(f"date {date} is more than {MAX_DAYS} days past the newest clock {newest}")
+                oldest = min((d for d in clocks.values() if d), default=date)
+                steps = max((date - oldest).days, 1)
+                if oldest >= date:
+                    progress = None  # every account is already there: one pass to say so, nothing to show a bar for
+            settings = read_settings(conn)
+            self.kick()
+            now = dt.datetime.now(dt.UTC)
+            self.results = {a.id: AccountResult(uuid.UUID(a.id), "skipped") for a in accounts}
+            pending = list(accounts)
+            self.due = {a.id for a in pending}
+            target = Target(until=date)
+            local = Simulator(conn, settings, now)
+            workers = self.workers
             if progress:
-                progress(step + 1, steps)
-            if not pending:
-                break
-    return TickResult(list(results.values()), (time.perf_counter() - started) * 1000)
+                progress(0, steps)  # the request is valid: a bar may show from here
+            for step in range(steps):
+                size = max(1, min(self.batch_size, -(-len(pending) // workers)))  # a small world uses every worker
+                chunks = [pending[start : start + size] for start in range(0, len(pending), size)]
+                by_id = {a.id: a for a in pending}
+                pending = []
+                in_workers = workers > 1 and (len(chunks) > 1 or pool_running(workers))  # one batch: no new pool
+                if in_workers and not pool_running(workers) and self.watchdog is not None:
+                    with self.watchdog.paused():
+                        start_workers(workers)
+                batches: Iterable[Outcomes] = (
+                    run_in_workers(database, settings, now, target, chunks, workers)
+                    if in_workers
+                    else (local.run(chunk, target) for chunk in chunks)
+                )
+                for outcomes in batches:
+                    self.kick()
+                    for account_id, outcome in outcomes.items():
+                        self.results[account_id].absorb(outcome)
+                        self.due.discard(account_id)
+                        if outcome.status == "simulated":
+                            pending.append(by_id[account_id])
+                self.due = {a.id for a in pending}
+                if progress:
+                    progress(step + 1, steps)
+                if not pending or (self.watchdog is not None and self.watchdog.fired):
+                    break
+            if self.watchdog is None or not self.watchdog.fired:
+                self.due = set()

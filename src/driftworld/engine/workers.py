@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from driftworld.engine.account_day import Outcome, Simulator, Target
 from driftworld.model.factory import Account, Id
 from driftworld.model.state import WorldSettings
-from driftworld.store.database import Database
+from driftworld.store.database import Database, first_line
 from driftworld.store.world_io import adapt_connection
 
 Outcomes = dict[Id, Outcome]
@@ -51,6 +51,39 @@ def _shared_pool(workers: int) -> ProcessPoolExecutor:
         return _pool[1]
 
 
+def start_workers(workers: int) -> None:
+    """Start the pool's processes now (the forkserver, each worker's imports), so that the time a first
+    batch takes is the database's and the simulation's alone."""
+    pool = _shared_pool(workers)
+    list(pool.map(_started, range(workers)))
+
+
+def _started(_: int) -> int:
+    return os.getpid()
+
+
+def shutdown_workers() -> None:
+    """End the worker processes and release what the pool holds (its queues' semaphores): a service
+    calls it when it stops, so that nothing is left for multiprocessing's resource tracker to report."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool[1].shutdown(wait=True, cancel_futures=True)
+
+
+def abandon_workers() -> None:
+    """Kill the worker processes, whose calls wait on a database that answers nothing (their sockets
+    close with them), and forget the pool: the waiting batches fail, the next tick starts a new pool."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        for process in list(pool[1]._processes.values()):  # the executor offers no public handle on them
+            process.kill()
+        pool[1].shutdown(wait=False, cancel_futures=True)
+
+
 def pool_running(workers: int) -> bool:
     """Whether this process already has its pool of `workers` workers: their connections are open and
     their statements prepared, so even a single batch runs faster there than on a new connection."""
@@ -75,13 +108,30 @@ def run_in_workers(
     chunks: list[list[Account]],
     workers: int,
 ) -> Iterator[Outcomes]:
-    """Each chunk's outcomes, in order. Chunks not yet started are cancelled if the caller stops early."""
+    """Each chunk's outcomes, in order. A chunk whose batch could not run at all (its worker lost the
+    database, or died) comes back as a failure of each of its accounts, so the others' outcomes, and
+    what they committed, are still reported. Chunks not yet started are cancelled if the caller stops
+    early."""
     pool = _shared_pool(workers)
+    run = functools.partial(_run_batch, database, settings, now, target)
+    futures = [pool.submit(run, chunk) for chunk in chunks]
     try:
-        yield from pool.map(functools.partial(_run_batch, database, settings, now, target), chunks)
-    except BrokenProcessPool:
-        _discard(pool)
-        raise
+        for chunk, future in zip(chunks, futures, strict=True):
+            try:
+                yield future.result()
+            except BrokenProcessPool as error:
+                _discard(pool)
+                yield failed(chunk, f"a worker process ended: {first_line(error)}")
+            except Exception as error:  # reported per account; never taken for "no data"
+                yield failed(chunk, f"{type(error).__name__}: {first_line(error)}")
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def failed(chunk: list[Account], error: str) -> Outcomes:
+    """The same failure for every account of a batch that could not run."""
+    return {account.id: Outcome("failed", error=error) for account in chunk}
 
 
 # -- inside a worker process -------------------------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from driftworld.model.scenarios import BY_NAME, TOTAL_WEIGHT, Scenario
 
+MAX_MULTIPLIER = 1000.0  # well past the point where every scenario's chance is capped at 1
 BASE_RATE = 0.07  # expected new waste per account-day across all scenarios, before the weekend-only one
 PRESETS: dict[str, dict[str, float]] = {
     # the original specification's two scenarios at 5% each, nothing else
@@ -49,11 +52,19 @@ class DriftIntensity:
         return min(1.0, BASE_RATE * scenario.weight / TOTAL_WEIGHT * self.multiplier)
 
 
-def validate(intensity: DriftIntensity) -> None:
-    unknown = (set(intensity.probabilities) | set(intensity.disabled)) - set(BY_NAME)
+def check_names(names: Iterable[str]) -> None:
+    """Refuse names that are not scenarios, listing the known ones."""
+    unknown = set(names) - set(BY_NAME)
     if unknown:
         raise ValueError(f"unknown scenarios: {', '.join(sorted(unknown))}; known: {', '.join(BY_NAME)}")
+
+
+def validate(intensity: DriftIntensity) -> None:
+    check_names([*intensity.probabilities, *intensity.disabled])
     if intensity.preset is not None and intensity.preset not in PRESETS:
         raise ValueError(f"unknown preset {intensity.preset!r}; known: {', '.join(PRESETS)}")
-    if intensity.multiplier < 0 or any(not 0 <= p <= 1 for p in intensity.probabilities.values()):
-        raise ValueError("the multiplier must be >= 0 and probabilities between 0 and 1")
+    if not (math.isfinite(intensity.multiplier) and 0 <= intensity.multiplier <= MAX_MULTIPLIER):
+        raise ValueError(f"the multiplier must be a number from 0 to {MAX_MULTIPLIER:g}, not {intensity.multiplier}")
+    for name, chance in intensity.probabilities.items():
+        if not 0 <= chance <= 1:  # false for nan too
+            raise ValueError(f"the probability of {name} must be between 0 and 1, not {chance}")

@@ -12,7 +12,7 @@ import datetime as dt
 import hmac
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,11 +27,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftworld.config import load_settings
-from driftworld.engine.tick import MAX_DAYS
+from driftworld.engine.tick import MAX_ACCOUNT_IDS, MAX_DAYS
+from driftworld.engine.workers import shutdown_workers
+from driftworld.redact import redact
 from driftworld.service.logs import configure_logging, emit
 from driftworld.service.scheduler import IntervalScheduler
-from driftworld.service.ticking import SERVICE_ERRORS, TickOutcome, run_tick
-from driftworld.store.database import Database, DatabaseUnavailable, first_line
+from driftworld.service.ticking import SERVICE_ERRORS, TickOutcome, run_tick, shorten
+from driftworld.store.cluster import ClusterError
+from driftworld.store.database import Database, DatabaseUnavailable, first_line, why_unreachable
 from driftworld.store.migrations import MigrationError, status
 
 TICK_PATH = "/functions/v1/drift-tick"
@@ -41,18 +44,29 @@ CORS_HEADERS = {
     "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
 }
 HEALTH_TIMEOUT_S = 3
+MAX_BODY_BYTES = 1 << 20  # a tick's body is a few bytes; its longest (every account id named) is under 0.5 MiB
+PROBLEMS_NAMED = 3  # validation problems a 400 lists before it only counts the rest
 DatabaseFactory = Callable[[], Database]
 
 
 class TickRequest(BaseModel):
     """The optional JSON body of a tick; anything not listed here is refused, so typos are not ignored."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "not": {"required": ["days", "date"]},
+            "description": "Every field is optional; `days` and `date` exclude each other.",
+        },
+    )
 
     triggered_by: str | None = Field(default=None, max_length=200, description="Who asked: logged with the tick.")
     days: int | None = Field(default=None, ge=1, le=MAX_DAYS, description="Virtual days every account advances.")
     date: dt.date | None = Field(default=None, description="Advance every account up to and including this day.")
-    account_ids: list[uuid.UUID] | None = Field(default=None, max_length=100_000, description="Only these accounts.")
+    account_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=MAX_ACCOUNT_IDS, description="Only these accounts."
+    )
 
     @model_validator(mode="after")
     def _days_or_date(self) -> TickRequest:
@@ -117,8 +131,16 @@ class HealthReply(BaseModel):
     error: str | None = None
 
 
-def error_reply(status_code: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": message, **extra}, status_code=status_code, headers=CORS_HEADERS)
+def error_reply(
+    status_code: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """The JSON error every failure gets: secrets masked, short enough for a log line."""
+    return JSONResponse(
+        {"ok": False, "error": shorten(redact(message)), **extra},
+        status_code=status_code,
+        headers={**CORS_HEADERS, **(headers or {})},
+    )
+
 
 
 def describe_validation_error(error: ValidationError | RequestValidationError) -> str:
@@ -135,7 +157,10 @@ def describe_validation_error(error: ValidationError | RequestValidationError) -
         elif kind in ("model_type", "model_attributes_type", "dict_type") and not where:
             problems.append("the body must be a JSON object")
         else:
-            problems.append(f"{where}: {message.removeprefix('Value error, ')}" if where else message)
+            message = message.removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
+    if len(problems) > PROBLEMS_NAMED:
+        problems = [*problems[:PROBLEMS_NAMED], f"and {len(problems) - PROBLEMS_NAMED} more problems"]
     return "; ".join(problems) or "invalid request body"
 
 
@@ -144,6 +169,41 @@ def parse_body(raw: bytes) -> TickRequest:
     if not raw.strip():
         return TickRequest()
     return TickRequest.model_validate_json(raw)
+
+
+class BodyTooLarge(StarletteHTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, f"the body is larger than {MAX_BODY_BYTES:,} bytes")
+
+
+class BodyLimitMiddleware:
+    """Refuses a body over MAX_BODY_BYTES with a 413 before reading it when its length is declared,
+    and as soon as it grows past the limit when it is sent in chunks, so a huge body costs no memory."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            refused = BodyTooLarge()
+            await error_reply(refused.status_code, refused.detail, {"Connection": "close"})(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise BodyTooLarge()
+            return message
+
+        await self.app(scope, limited_receive, send)
 
 
 class CorsMiddleware:
@@ -220,6 +280,7 @@ def create_app(
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+            await run_in_threadpool(shutdown_workers)
             emit("service_stopped")
 
     app = FastAPI(
@@ -227,8 +288,11 @@ def create_app(
         version="1",
         summary="Advances the virtual clock of a driftworld world (contract section 6).",
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load their assets from a CDN: not offered, /openapi.json is
+        redoc_url=None,
     )
-    app.add_middleware(CorsMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(CorsMiddleware)  # added last: outermost, so the limit's 413 carries CORS too
 
     @app.exception_handler(RequestValidationError)
     async def validation_failed(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -236,7 +300,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return error_reply(error.status_code, str(error.detail))
+        return error_reply(error.status_code, str(error.detail), error.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
@@ -337,7 +401,14 @@ def check_health(database_factory: DatabaseFactory) -> dict[str, Any]:
                 newest = row["newest"] if row else None
             reply["newestVirtualDay"] = newest.isoformat() if isinstance(newest, dt.date) else None
             reply["ok"] = reply["schema"] == "current"
+    except DatabaseUnavailable as error:
+        reply["database"], reply["error"] = "down", f"database down: {error.reason}"
+    except psycopg.OperationalError as error:
+        reply["database"], reply["error"] = "down", f"database down: {why_unreachable(error)}"
+    except MigrationError as error:
+        reply["error"] = redact(str(error))
+    except ClusterError:
+        reply["database"], reply["error"] = "down", "database down: the embedded database cannot be started"
     except (*SERVICE_ERRORS, psycopg.Error) as error:
-        known = isinstance(error, DatabaseUnavailable | MigrationError)
-        reply["error"] = str(error) if known else first_line(error)
+        reply["error"] = f"database error: {type(error).__name__}"
     return reply

@@ -12,8 +12,11 @@ from typing import Annotated, Any
 import psycopg
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperCommand
 
 from driftworld.config import load_settings
+from driftworld.redact import redact
 from driftworld.service.intervals import DEFAULT_EVERY, IntervalError, cron_schedule, parse_interval
 from driftworld.service.schedule import JOB_NAME, ScheduleError, install, job_status, remove, supabase_sql
 from driftworld.store.cluster import ClusterError
@@ -24,7 +27,7 @@ console = Console(stderr=True)
 out = Console()
 SERVICE_ERRORS = (DatabaseUnavailable, MigrationError, ClusterError, ScheduleError, IntervalError, psycopg.Error)
 EVERY_HELP = (
-    f"--every [INTERVAL]: tick with the service's own scheduler (30s, 5m, 1h...; {DEFAULT_EVERY} when the value is "
+    f"Tick with the service's own scheduler (30s, 5m, 1h...; {DEFAULT_EVERY} when the value is "
     "omitted). The first tick comes one interval after start, and never two run at once."
 )
 
@@ -40,24 +43,44 @@ def service_errors() -> Iterator[None]:
     try:
         yield
     except SERVICE_ERRORS as error:
-        console.print(f"[bold red]error:[/] {error}")
+        console.print(f"[bold red]error:[/] {escape(redact(str(error)))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
+def with_every_value(args: list[str]) -> list[str]:
+    """The arguments with DEFAULT_EVERY after a bare `--every` (Typer has no option whose value is
+    optional, and the contract wants `--every` alone to mean 5 minutes)."""
+    filled: list[str] = []
+    for index, arg in enumerate(args):
+        following = args[index + 1] if index + 1 < len(args) else None
+        if arg == "--every=":
+            arg = f"--every={DEFAULT_EVERY}"
+        filled.append(arg)
+        if arg == "--every" and (following is None or following.startswith("-")):
+            filled.append(DEFAULT_EVERY)
+    return filled
+
+
 def every_from_args(args: list[str]) -> float | None:
-    """`--every`, `--every VALUE` or `--every=VALUE` from the extra arguments (Typer cannot declare an
-    option whose value is optional, and the contract wants `--every` alone to mean 5 minutes)."""
+    """The interval `--every`, `--every VALUE` or `--every=VALUE` in `args` asks for, in seconds."""
     every: str | None = None
-    rest = list(args)
+    rest = with_every_value(args)
     while rest:
         arg = rest.pop(0)
         if arg == "--every":
-            every = rest.pop(0) if rest and not rest[0].startswith("-") else DEFAULT_EVERY
+            every = rest.pop(0)
         elif arg.startswith("--every="):
-            every = arg.split("=", 1)[1] or DEFAULT_EVERY
+            every = arg.split("=", 1)[1]
         else:
             raise typer.BadParameter(f"unexpected argument {arg!r}")
     return parse_interval(every) if every is not None else None
+
+
+class ServeCommand(TyperCommand):
+    """`serve`, whose --every may come without a value."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer types it with its private click
+        return super().parse_args(ctx, with_every_value(args))
 
 
 def world_database() -> Database:
@@ -81,11 +104,12 @@ def uvicorn_log_config() -> dict[str, Any]:
             "uvicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
             "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         },
+        "root": {"handlers": ["stderr"], "level": "WARNING"},  # libraries' warnings (psycopg's) as JSON too
     }
 
 
 def serve(
-    ctx: typer.Context,
+    every: Annotated[str | None, typer.Option("--every", metavar="[INTERVAL]", help=EVERY_HELP)] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     no_auth: Annotated[
@@ -104,7 +128,7 @@ def serve(
 
     with service_errors():
         try:
-            every_s = every_from_args(ctx.args)
+            every_s = parse_interval(every) if every is not None else None
         except IntervalError as error:
             raise typer.BadParameter(str(error), param_hint="--every") from None
         token = load_settings().tick_token
@@ -121,7 +145,7 @@ def serve(
             )
             raise typer.Exit(2)
         database = world_database()
-        configure_logging()
+        configure_logging(libraries=True)
         app = create_app(lambda: database, token, every_s=every_s, require_token=not no_auth)
         emit("serve", host=host, port=port, database=database.origin, every_s=every_s)
         uvicorn.run(app, host=host, port=port, log_config=uvicorn_log_config())
@@ -141,7 +165,7 @@ def worker(
     from driftworld.service.worker import Worker
 
     with service_errors():
-        configure_logging()
+        configure_logging(libraries=True)
         database = world_database()
         require_migrated(database)
         runner = Worker(database, poll_s=poll, keep_days=keep_days)
@@ -223,9 +247,6 @@ def schedule_remove(job_name: Annotated[str, typer.Option(help="pg_cron job name
 
 def register(app: typer.Typer) -> None:
     """Add the service's commands to the main CLI."""
-    app.command(
-        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-        epilog=EVERY_HELP,
-    )(serve)
+    app.command(cls=ServeCommand)(serve)
     app.command()(worker)
     app.add_typer(schedule_app, name="schedule")

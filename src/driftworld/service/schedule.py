@@ -96,6 +96,11 @@ def _setting(conn: psycopg.Connection[dict[str, Any]], name: str) -> str | None:
 
 def locate_cron(database: Database) -> CronSetup:
     """Find the cron database, or say exactly what the server lacks."""
+    if database.origin == "embedded":
+        raise ScheduleError(
+            "the embedded PostgreSQL has no pg_cron: tick on a schedule with the service's own scheduler, "
+            "`driftworld serve --every 5m`, or set DATABASE_URL to a server that has pg_cron"
+        )
     with database.connect(autocommit=True) as conn:
         row = conn.execute(
             "select current_database() as db, to_regproc('driftworld.request_tick') is not null as migrated"

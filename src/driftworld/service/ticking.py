@@ -18,6 +18,7 @@ import psycopg
 
 from driftworld.engine.clock import WorldNotSeeded
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
+from driftworld.redact import redact
 from driftworld.service.logs import emit
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, first_line
@@ -33,6 +34,14 @@ join unnest(%s::uuid[], %s::date[], %s::date[]) as r(account_id, first_day, last
   on l.account_id = r.account_id and l.virtual_date between r.first_day and r.last_day
 order by l.account_id, l.virtual_date
 """
+
+
+MAX_ERROR_CHARS = 500
+
+
+def shorten(message: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """At most `limit` characters: an error that quotes what a request held stays a short reply and log line."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -63,10 +72,11 @@ def run_tick(
     try:
         result = tick(database, days=days, date=date, account_ids=account_ids)
     except InvalidTickRequest as error:
-        emit("tick", logging.WARNING, **context, status="rejected", http_status=400, error=str(error))
-        return TickOutcome(400, {"ok": False, "error": str(error)})
+        message = shorten(str(error))
+        emit("tick", logging.WARNING, **context, status="rejected", http_status=400, error=message)
+        return TickOutcome(400, {"ok": False, "error": message})
     except SERVICE_ERRORS as error:
-        return _failed(context, started, str(error))
+        return _failed(context, started, shorten(redact(str(error))))
     except psycopg.Error as error:
         return _failed(context, started, f"database error: {first_line(error)}")
     _log_account_days(database, result, context)
@@ -128,7 +138,10 @@ def _log_account_days(database: Database, result: TickResult, context: dict[str,
             )
     if not advanced:
         return
+    rows: list[dict[str, Any]] = []
     try:
+        if result.abandoned:  # the database answers nothing: do not wait on it again
+            raise DatabaseUnavailable("the tick was abandoned", "the database answers nothing")
         with database.connect(autocommit=True) as conn:
             rows = conn.execute(
                 LEDGER_DAYS,
@@ -136,7 +149,6 @@ def _log_account_days(database: Database, result: TickResult, context: dict[str,
             ).fetchall()
     except (psycopg.Error, DatabaseUnavailable) as error:
         emit("ledger_unreadable", logging.WARNING, **context, error=first_line(error))
-        rows = []
     logged = {(row["account_id"], row["virtual_date"]) for row in rows}
     for row in rows:
         emit(

@@ -87,6 +87,7 @@ def status(conn: psycopg.Connection[dict[str, object]], directory: Path) -> Migr
 def migrate(conn: psycopg.Connection[dict[str, object]], directory: Path) -> list[Migration]:
     """Apply pending migrations in name order; return the ones applied by this call."""
     conn.autocommit = True
+    conn.execute("set statement_timeout = 0")  # a schema change on a large world may take long; waiting is its point
     conn.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
     try:
         current = status(conn, directory)
