@@ -39,7 +39,7 @@ def last_day(db: Database) -> dt.date:
     with db.connect(autocommit=True) as conn:
         found = conn.execute("select max(virtual_date) as d from virtual_clock").fetchone()
     assert found is not None
-    return found["d"]  # type: ignore[no-any-return]
+    return found["d"]  # type: ignore[return-value]
 
 
 def twins(cluster: LocalCluster, template: str) -> tuple[Database, Database]:

@@ -401,3 +401,13 @@ def _register_service_commands() -> None:
 
 
 _register_service_commands()
+
+
+def _register_export_commands() -> None:
+    """`export` lives with the exports."""
+    from driftworld.export.commands import export_app
+
+    app.add_typer(export_app, name="export")
+
+
+_register_export_commands()
