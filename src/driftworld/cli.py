@@ -403,11 +403,13 @@ def _register_service_commands() -> None:
 _register_service_commands()
 
 
-def _register_export_commands() -> None:
-    """`export` lives with the exports."""
+def _register_export_and_dashboard_commands() -> None:
+    """`export` lives with the exports, `dashboard` with the dashboard."""
+    from driftworld.dashboard.commands import register
     from driftworld.export.commands import export_app
 
     app.add_typer(export_app, name="export")
+    register(app)
 
 
-_register_export_commands()
+_register_export_and_dashboard_commands()

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftworld.config import load_settings
+from driftworld.dashboard.routes import dashboard_router
 from driftworld.engine.tick import MAX_DAYS
 from driftworld.service.logs import configure_logging, emit
 from driftworld.service.scheduler import IntervalScheduler
@@ -229,6 +230,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(CorsMiddleware)
+    app.include_router(dashboard_router(database_factory, token))  # the dashboard at / (dashboard/routes.py)
 
     @app.exception_handler(RequestValidationError)
     async def validation_failed(_: Request, error: RequestValidationError) -> JSONResponse:
