@@ -11,6 +11,10 @@ const LAYOUT = {
   font: { family: "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", size: 12, color: "#1f2933" },
   legend: { orientation: "h", y: -0.15 },
   hovermode: "x unified",
+  colorway: [
+    "#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#92400e", "#db2777", "#6b7280",
+    "#ca8a04", "#0891b2", "#1e3a8a", "#65a30d", "#fb7185", "#0f766e", "#a21caf", "#475569",
+  ],
   xaxis: { type: "date", gridcolor: "#eef1f4" },
   yaxis: { gridcolor: "#eef1f4", zerolinecolor: "#9aa5b1" },
 };
