@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from driftworld.cli import app
 from driftworld.export.focus import ExportRequest, export_focus
 from driftworld.store.database import Database
-from tests.conftest import END_DATE, SMALL_WORLD
+from tests.conftest import END_DATE, SMALL_WORLD, clone
 from tests.focus_validator import validate
 
 FIRST = END_DATE - dt.timedelta(days=SMALL_WORLD.days - 1)
@@ -61,9 +61,14 @@ def assert_to_the_cent(found: dict[tuple[str, dt.date], float], expected: dict[t
 
 @pytest.fixture(scope="module")
 def world(cluster: Any, seeded_template: str) -> Database:
-    from tests.conftest import clone
-
-    return clone(cluster, seeded_template)
+    """The small seeded world, plus a log group named like another of its account (names are not unique)."""
+    db = clone(cluster, seeded_template)
+    with db.connect() as conn:
+        conn.execute(
+            "insert into log_groups (account_id, name) select account_id, name from log_groups order by id limit 1"
+        )
+        conn.commit()
+    return db
 
 
 @pytest.fixture(scope="module")

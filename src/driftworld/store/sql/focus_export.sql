@@ -13,7 +13,7 @@ with bill as (
     where date between %(first)s::date and %(last)s::date
       and (%(account)s::uuid is null or account_id = %(account)s::uuid)
 ),
-resource (resource_type, account_id, resource_id, row_id, name, tags, env) as (
+listed (resource_type, account_id, resource_id, row_id, name, tags, env) as (
     select 'instances', account_id, instance_id, id, name, tags, env from public.instances
     union all select 'volumes', account_id, volume_id, id, tags ->> 'Name', tags, tags ->> 'env' from public.volumes
     union all select 'snapshots', account_id, snapshot_id, id, tags ->> 'Name', tags, tags ->> 'env' from public.snapshots
@@ -27,6 +27,12 @@ resource (resource_type, account_id, resource_id, row_id, name, tags, env) as (
     union all select 'streaming_clusters', account_id, id::text, id, name, tags, env from public.streaming_clusters
     union all select 's3_buckets', account_id, name, id, name, tags, env from public.s3_buckets
     union all select 'log_groups', account_id, name, id, name, tags, env from public.log_groups
+),
+resource as (
+    -- one row per provider id: log group names, unlike the other ids, are not unique by constraint
+    select distinct on (resource_type, account_id, resource_id) *
+    from listed
+    order by resource_type, account_id, resource_id, row_id
 ),
 extra_tags as (
     select account_id, resource_type || 's' as resource_type, resource_id, jsonb_object_agg(key, value) as tags
