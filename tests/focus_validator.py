@@ -1,5 +1,5 @@
 """The FinOps Foundation's focus-validator, in a Python 3.12 environment of its own (it needs 3.12+, driftworld
-supports 3.11), created on first use and kept between runs in .cache/ of the repository."""
+supports 3.11), created on first use and kept between runs and checkouts in the user's cache directory."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
 VALIDATOR = "focus-validator==2.2.1"
 VALIDATOR_PYARROW = "pyarrow==20.0.0"  # a newer pyarrow needs NumPy 2; the validator pins NumPy 1.26
-ENVIRONMENT = REPO / ".cache" / "focus-validator-2.2.1"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+ENVIRONMENT = CACHE / "driftworld" / "focus-validator-2.2.1"
 # What the export supports; COMMITMENT_DISCOUNT, CAPACITY_RESERVATION and the currency criteria stay off.
 CRITERIA = (
     "ACCOUNT_NAMING",
@@ -51,29 +51,27 @@ def find_python312() -> Path | None:
 
 
 def validator_environment() -> Path:
-    """The environment's directory, created (about a minute, from PyPI) unless it is there already."""
-    ready = ENVIRONMENT / ".installed"
-    if ready.exists():
+    """The environment's directory, created (about a minute, from PyPI) unless it is there already. It is built
+    beside its final name and renamed when complete, so that a run stopped halfway, or two runs at once, never
+    leave a broken one (the validator runs as `python -m`, which a renamed environment still serves)."""
+    if (ENVIRONMENT / ".installed").exists():
         return ENVIRONMENT
     python = find_python312()
     if python is None:
         raise RuntimeError(
             "focus-validator needs Python 3.12+: install it (pyenv install 3.12) or set FOCUS_VALIDATOR_PYTHON"
         )
-    shutil.rmtree(ENVIRONMENT, ignore_errors=True)
-    subprocess.run([str(python), "-m", "venv", str(ENVIRONMENT)], check=True)
-    subprocess.run(
-        [
-            str(ENVIRONMENT / "bin" / "pip"),
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            VALIDATOR,
-            VALIDATOR_PYARROW,
-        ],
-        check=True,
-    )
-    ready.touch()
+    building = ENVIRONMENT.with_name(f"{ENVIRONMENT.name}.{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    subprocess.run([str(python), "-m", "venv", str(building)], check=True)
+    pip = [str(building / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, VALIDATOR, VALIDATOR_PYARROW], check=True)
+    (building / ".installed").touch()
+    try:
+        shutil.rmtree(ENVIRONMENT, ignore_errors=True)
+        building.rename(ENVIRONMENT)
+    except OSError:  # another run finished first
+        shutil.rmtree(building, ignore_errors=True)
     return ENVIRONMENT
 
 
@@ -100,7 +98,9 @@ def validate(data_file: Path, junit: Path) -> Report:
     site_packages = Path(package).parent  # it opens focus_validator/rules/currency_codes.csv relative to the cwd
     done = subprocess.run(
         [
-            str(environment / "bin" / "focus-validator"),
+            str(environment / "bin" / "python"),
+            "-m",
+            "focus_validator.main",
             "--data-file",
             str(data_file),
             "--validate-version",

@@ -22,7 +22,7 @@ def focus_batches(
     last: dt.date,
     account: uuid.UUID | None = None,
     ground_truth: bool = False,
-    batch_rows: int = 50_000,
+    batch_rows: int = 5_000,
 ) -> Iterator[FocusBatch]:
     """Column names and up to `batch_rows` rows at a time: a named cursor keeps the result on the server, so
     a year of a large world streams in constant memory. Numbers arrive as floats (the Arrow columns' type).
