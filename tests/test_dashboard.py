@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route, ViewportSize, sync_playwright
 from pydantic import SecretStr
 
 import driftworld
@@ -35,7 +35,7 @@ ARTIFACTS = Path(os.environ.get("DRIFTWORLD_TEST_ARTIFACTS", REPO / "test-artifa
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 TOKEN = "dashboard-test-token"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-LAPTOP = {"width": 1366, "height": 900}
+LAPTOP: ViewportSize = {"width": 1366, "height": 900}
 
 
 def _one(db: Database, query: str, *params: Any) -> dict[str, Any]:

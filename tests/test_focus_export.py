@@ -103,10 +103,15 @@ def test_the_export_reconciles_with_the_bill_to_the_cent(world: Database, export
         row = conn.execute(
             "select (select count(*) from daily_bill) as bill_rows, "
             "(select count(*) from commitment_utilization_daily u join commitments c on c.id = u.commitment_id "
-            "where u.actual_hourly_usage_equivalent < c.hourly_commitment_amount) as unused_rows"
+            "where u.actual_hourly_usage_equivalent < c.hourly_commitment_amount) as unused_rows, "
+            "(select count(*) filter (where storage_gb_ia > 0) + count(*) filter (where storage_gb_glacier > 0) "
+            " from s3_bucket_usage_daily) as storage_class_rows"
         ).fetchone()
     assert row is not None
-    assert table.num_rows == cast(int, row["bill_rows"]) + cast(int, row["unused_rows"])
+    extra = cast(int, row["unused_rows"]) + cast(int, row["storage_class_rows"])
+    assert table.num_rows == cast(int, row["bill_rows"]) + extra
+    storage = {t for t in table["x_UsageType"].to_pylist() if t.startswith("TimedStorage") and "SIA" in t}
+    assert storage, "the seeded buckets tier to infrequent access"
 
 
 def test_one_account_as_csv_from_the_command_line(world: Database, tmp_path: Path) -> None:

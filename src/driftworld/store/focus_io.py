@@ -11,6 +11,7 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg.types.numeric import FloatLoader
 
+from driftworld.model import catalogue
 from driftworld.store.world_io import read_sql
 
 FocusBatch = tuple[list[str], list[tuple[Any, ...]]]
@@ -27,7 +28,14 @@ def focus_batches(
     """Column names and up to `batch_rows` rows at a time: a named cursor keeps the result on the server, so
     a year of a large world streams in constant memory. Numbers arrive as floats (the Arrow columns' type).
     The connection must not be in autocommit mode (a named cursor lives inside a transaction)."""
-    params = {"first": first, "last": last, "account": account, "ground_truth": ground_truth}
+    params = {
+        "first": first,
+        "last": last,
+        "account": account,
+        "ground_truth": ground_truth,
+        "s3_ia_price": catalogue.S3_GB_MONTH["ia"],
+        "s3_glacier_price": catalogue.S3_GB_MONTH["glacier"],
+    }
     with conn.cursor(name="focus_export", row_factory=tuple_row) as cursor:
         cursor.adapters.register_loader("numeric", FloatLoader)
         cursor.itersize = batch_rows

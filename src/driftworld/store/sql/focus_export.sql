@@ -1,6 +1,9 @@
 -- FOCUS 1.2 cost and usage rows from the world's bill (public.daily_bill), one per bill row, plus one row per
--- commitment-day for the commitment's unused part. Resource tables add names, tags and the environment; the
--- engine's ground truth adds the open waste (x_Waste) only when %(ground_truth)s is true.
+-- commitment-day for the commitment's unused part. A bucket's storage row is split by storage class (the bill
+-- keeps one per bucket and day): infrequent-access and archive GB at the catalogue's prices per GB-month (the
+-- parameters s3_ia_price and s3_glacier_price), standard the rest, so that the parts sum to the bill. Resource
+-- tables add names, tags and the environment; the engine's ground truth adds the open waste (x_Waste) only
+-- when the parameter ground_truth is true.
 --
 -- Commitments: the bill's fee row becomes the Purchase (BilledCost the fee, EffectiveCost 0: it is amortised);
 -- its covered-usage credit becomes the Used row (BilledCost the credit, EffectiveCost the commitment's used part
@@ -79,6 +82,32 @@ commitment_day as (
     join public.commitment_utilization_daily u on u.commitment_id = c.id and u.date = b.date
     where b.resource_type = 'commitments'
 ),
+s3_storage as (
+    -- a bucket-day's storage row, one row per storage class that holds data
+    select b.account_id, b.org_id, b.date, b.resource_type, b.resource_id, b.service, k.usage_type, b.region,
+           k.cost, k.cost as list_cost, round(k.gb / 30, 6) as usage_quantity, b.unit
+    from bill b
+    join public.s3_buckets s on s.name = b.resource_id
+    join public.s3_bucket_usage_daily u on u.bucket_id = s.id and u.date = b.date
+    cross join lateral (
+        select round(u.storage_gb_ia * %(s3_ia_price)s::numeric / 30, 4) as ia,
+               round(u.storage_gb_glacier * %(s3_glacier_price)s::numeric / 30, 4) as glacier
+    ) p
+    cross join lateral (
+        values ('TimedStorage-ByteHrs', u.storage_gb_standard, b.cost - p.ia - p.glacier),
+               ('TimedStorage-SIA-ByteHrs', u.storage_gb_ia, p.ia),
+               ('TimedStorage-GlacierByteHrs', u.storage_gb_glacier, p.glacier)
+    ) k (usage_type, gb, cost)
+    where b.resource_type = 's3_buckets' and b.usage_type = 'TimedStorage-ByteHrs' and (k.gb > 0 or k.cost <> 0)
+),
+metered as (
+    select account_id, org_id, date, resource_type, resource_id, service, usage_type, region, cost, list_cost,
+           usage_quantity, unit
+    from bill
+    where resource_type <> 'commitments' and not (resource_type = 's3_buckets' and usage_type = 'TimedStorage-ByteHrs')
+    union all
+    select * from s3_storage
+),
 charge as (
     select b.account_id, b.org_id, b.date, b.resource_type, b.resource_id, b.service, b.usage_type, b.region,
            'Usage' as category, 'Usage-Based' as frequency, 'Standard' as pricing_category, null::text as status,
@@ -89,7 +118,7 @@ charge as (
            b.service || ' ' || b.usage_type || ' in ' || b.region
                || case when b.resource_type = 'data_transfer' then ' (' || b.resource_id || ')' else '' end
                as description
-    from bill b
+    from metered b
     cross join lateral (
         select case when b.usage_quantity > 0 or b.list_cost = 0 then b.usage_quantity else 1 end as quantity,
                case when not (b.usage_quantity > 0 or b.list_cost = 0) then 'Days'
@@ -97,7 +126,6 @@ charge as (
                     when b.unit = 'GB-Mo' then 'GB-Months'
                     else b.unit end as unit
     ) q
-    where b.resource_type <> 'commitments'
     union all
     select account_id, org_id, date, resource_type, resource_id, service, usage_type, region,
            'Purchase', 'Recurring', 'Standard', null,
