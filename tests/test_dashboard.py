@@ -284,4 +284,5 @@ def test_the_dashboard_command_serves_the_world(world: Database) -> None:
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=10)
-    assert f"http://127.0.0.1:{port}/operator#token={TOKEN}" in stderr
+    assert f"http://127.0.0.1:{port}/operator (token: DRIFT_TICK_TOKEN)" in stderr
+    assert TOKEN not in stderr  # a configured secret is never printed

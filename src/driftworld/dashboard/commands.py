@@ -41,11 +41,14 @@ def dashboard(
         console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(2) from None
     token = settings.tick_token
+    base = f"http://{host}:{port}"
     if token is None or not token.get_secret_value():
         token = SecretStr(secrets.token_urlsafe(24))
-    base = f"http://{host}:{port}"
+        shown = f"{base}/operator#token={token.get_secret_value()}"  # made for this run: the link is the key
+    else:
+        shown = f"{base}/operator (token: DRIFT_TICK_TOKEN)"  # a configured secret is never printed
     operator = f"{base}/operator#token={token.get_secret_value()}"
-    console.print(f"dashboard of the {database.origin} database: {base}/  (operator: {operator})", soft_wrap=True)
+    console.print(f"dashboard of the {database.origin} database: {base}/  operator: {shown}", soft_wrap=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(operator,)).start()
 

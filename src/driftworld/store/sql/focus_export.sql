@@ -76,7 +76,9 @@ waste_day as (
 ),
 commitment_day as (
     select b.*, c.commitment_type, c.term_months, c.hourly_commitment_amount as hourly,
-           round(u.actual_hourly_usage_equivalent * 24, 4) as used
+           round(u.actual_hourly_usage_equivalent * 24, 4) as used,
+           coalesce(round(u.actual_hourly_usage_equivalent * 24 / nullif(c.hourly_commitment_amount, 0), 6), 0)
+               as used_hours
     from bill b
     join public.commitments c on c.id::text = b.resource_id
     join public.commitment_utilization_daily u on u.commitment_id = c.id and u.date = b.date
@@ -142,10 +144,10 @@ charge as (
     select account_id, org_id, date, resource_type, resource_id, service, usage_type, region,
            'Usage', 'Usage-Based', 'Committed', 'Used',
            cost, used + cost, 0, 0,
-           round(used / hourly, 6), 'Hours', round(used / hourly, 6), 'Hours',
+           used_hours, 'Hours', used_hours, 'Hours',
            0,
            commitment_type, term_months,
-           case commitment_type when 'savings_plan' then used else round(used / hourly, 6) end,
+           case commitment_type when 'savings_plan' then used else used_hours end,
            'Usage covered by the commitment: its used part replaces the on-demand cost of '
                || (-cost) || ' USD'
     from commitment_day
@@ -155,10 +157,10 @@ charge as (
            split_part(usage_type, ':', 1) || ':UnusedCommitment', region,
            'Usage', 'Recurring', 'Committed', 'Unused',
            0, cost - used, 0, 0,
-           round(24 - used / hourly, 6), 'Hours', null, null,
+           24 - used_hours, 'Hours', null, null,
            0,
            commitment_type, term_months,
-           case commitment_type when 'savings_plan' then cost - used else round(24 - used / hourly, 6) end,
+           case commitment_type when 'savings_plan' then cost - used else 24 - used_hours end,
            'Unused part of the commitment'
     from commitment_day
     where usage_type like '%%RecurringFee' and cost > used
