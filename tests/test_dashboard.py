@@ -198,7 +198,11 @@ def test_the_public_page_charts_the_bill_by_service_with_a_forecast(
     assert page.locator("#cost-chart g.trace.bars path").count() > 0  # drawn, not only given
     forecast = next(t for t in traces if t["type"] == "scatter")
     assert len(forecast["x"]) == 31 and min(forecast["y"]) > 0
-    assert page.locator("#forecast").inner_text().startswith("$")
+    days = sorted(bill_by_day(world))
+    rate = sum((bill_by_day(world)[d] for d in days[-7:]), Decimal(0)) / 7  # the newest week's mean
+    assert forecast["y"][-1] == pytest.approx(float(rate), abs=0.15)
+    shown = Decimal(page.locator("#forecast").inner_text().lstrip("$").replace(",", ""))
+    assert abs(shown - 30 * rate) < Decimal("4.5")  # 30 days of a rate within 15 cents
     watched.screenshot("public.png")
 
     # filtered to one account: the stack is that account's bill
