@@ -522,6 +522,16 @@ def _register_mcp_command() -> None:
     register(app, db_app)
 
 
+def _register_export_and_dashboard_commands() -> None:
+    """`export` lives with the exports, `dashboard` with the dashboard."""
+    from driftworld.dashboard.commands import register
+    from driftworld.export.commands import export_app
+
+    app.add_typer(export_app, name="export")
+    register(app)
+
+
 _register_service_commands()
 _register_bench_commands()
 _register_mcp_command()
+_register_export_and_dashboard_commands()

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftworld.config import load_settings
+from driftworld.dashboard.routes import dashboard_router
 from driftworld.engine.tick import MAX_ACCOUNT_IDS, MAX_DAYS
 from driftworld.engine.workers import shutdown_workers
 from driftworld.redact import redact
@@ -293,6 +294,7 @@ def create_app(
     )
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(CorsMiddleware)  # added last: outermost, so the limit's 413 carries CORS too
+    app.include_router(dashboard_router(database_factory, token))  # the dashboard at / (dashboard/routes.py)
 
     @app.exception_handler(RequestValidationError)
     async def validation_failed(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,1 @@
+"""Exports of the world in formats other tools read."""
