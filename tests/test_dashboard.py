@@ -79,9 +79,23 @@ def world(cluster: LocalCluster, seeded_template: str) -> Database:
     return db
 
 
+def write_run(folder: Path, agent: str, capture: float) -> None:
+    """A bench run folder as `driftworld bench run --out` leaves it, reduced to what the leaderboard reads."""
+    folder.mkdir(parents=True)
+    summary = {"suite": "smoke", "agent": agent, "pass_k": capture > 0.9, "k": 3, "capture_rate": capture}
+    summary |= {"dollars_saved": 1234.5 * capture, "false_positives": 0, "violations": 0}
+    record = {"summary": summary, "driftworld": {"commit": None}, "ended": "2026-12-03T10:00:00+00:00"}
+    (folder / "run.json").write_text(json.dumps(record))
+
+
 @pytest.fixture(scope="module")
-def service(world: Database) -> Iterator[str]:
-    """The service as `driftworld serve` builds it, on a port of this machine; yields its base URL."""
+def service(world: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service as `driftworld serve` builds it, on a port of this machine, with two bench runs to rank;
+    yields its base URL."""
+    runs = tmp_path_factory.mktemp("bench-runs")
+    write_run(runs / "noop", "noop", 0.0)
+    write_run(runs / "oracle", "oracle", 0.99)
+    os.environ["DRIFTWORLD_BENCH_RUNS"] = str(runs)
     app = create_app(lambda: world, SecretStr(TOKEN), log_json=False)
     port = free_tcp_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -94,6 +108,7 @@ def service(world: Database) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+    del os.environ["DRIFTWORLD_BENCH_RUNS"]
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +255,8 @@ def test_the_operator_pages_show_the_ground_truth_and_the_agents_work(
     assert activity["agent changes"] >= 3 and activity["waste fixed"] >= 1
     assert activity["false positives"] >= 1 and activity["policy violations"] >= 1
     assert page.locator("#changes tbody tr").count() >= 3
+    leaders = page.locator("#leaderboard tbody tr")
+    assert leaders.count() == 2 and leaders.first.inner_text().split("\t")[:3] == ["smoke", "oracle", "yes"]
     assert page.locator("#activity-chart g.trace.bars path").count() > 0
     watched.screenshot("operator.png")
     watched.clean()

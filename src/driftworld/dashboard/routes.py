@@ -8,6 +8,7 @@ the `plotly` Python package ships it, so a page never asks the internet for anyt
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import SecretStr
 
+from driftworld.bench.run import leaderboard
 from driftworld.store import dashboard_io
 from driftworld.store.database import Database
 
@@ -30,6 +32,7 @@ ASSETS = {
     "dashboard.css": ("text/css", STATIC / "dashboard.css"),
 }
 DatabaseFactory = Callable[[], Database]
+BENCH_RUNS_VARIABLE = "DRIFTWORLD_BENCH_RUNS"  # a folder of `driftworld bench run --out` folders
 
 
 def plotly_js() -> Path:
@@ -147,6 +150,16 @@ def dashboard_router(database_factory: DatabaseFactory, token: SecretStr | None)
         authorize(request)
         rows = read(dashboard_io.waste_by_day, _uuid(org, "org"), _uuid(account, "account"))
         return JSONResponse(waste_series(rows))
+
+    @router.get("/dashboard/api/leaderboard")
+    def bench_leaderboard(request: Request) -> JSONResponse:
+        """The bench's leaderboard from the run folders under DRIFTWORLD_BENCH_RUNS (none when unset)."""
+        authorize(request)
+        root = os.environ.get(BENCH_RUNS_VARIABLE)
+        if not root:
+            return JSONResponse({"folder": None, "rows": []})
+        folders = sorted(path.parent for path in Path(root).glob("*/run.json"))
+        return JSONResponse({"folder": root, "rows": leaderboard(folders)})
 
     @router.get("/dashboard/api/activity")
     def activity(request: Request, org: str | None = None, account: str | None = None) -> JSONResponse:

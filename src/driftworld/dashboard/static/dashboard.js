@@ -131,11 +131,42 @@ async function renderCost() {
 
 // -- the operator's pages -------------------------------------------------------------------------
 
+function fillTable(selector, rows) {
+  document.querySelector(selector + " tbody").replaceChildren(
+    ...rows.map((cells) => {
+      const row = document.createElement("tr");
+      for (const text of cells) {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        row.append(cell);
+      }
+      return row;
+    }),
+  );
+}
+
 async function renderOperator() {
-  const [waste, activity] = await Promise.all([
+  const [waste, activity, board] = await Promise.all([
     getJSON("/dashboard/api/waste" + scopeQuery(), true),
     getJSON("/dashboard/api/activity" + scopeQuery(), true),
+    getJSON("/dashboard/api/leaderboard", true),
   ]);
+  if (board.folder === null) {
+    document.getElementById("leaderboard-note").textContent =
+      "Set DRIFTWORLD_BENCH_RUNS to a folder of bench run folders to see the leaderboard here.";
+  }
+  fillTable(
+    "#leaderboard",
+    board.rows.map((r) => [
+      r.suite,
+      r.agent,
+      r.pass_k ? "yes" : "no",
+      (100 * r.capture_rate).toFixed(1) + "%",
+      "$" + r.dollars_saved.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+      String(r.false_positives),
+      String(r.violations),
+    ]),
+  );
   await plot(
     "waste-chart",
     waste.scenarios.map((s) => ({
@@ -174,26 +205,17 @@ async function renderOperator() {
     series.map(([key, name, color]) => ({ type: "bar", name, x: activity.days, y: activity[key], marker: { color } })),
     { barmode: "group", yaxis: { ...LAYOUT.yaxis, title: { text: "per virtual day" } } },
   );
-  const body = document.querySelector("#changes tbody");
-  body.replaceChildren(
-    ...activity.changes.map((change) => {
-      const row = document.createElement("tr");
-      const cells = [
-        change.day,
-        change.change_source,
-        change.resource_type + " " + change.resource_id,
-        change.field_name,
-        change.old_value ?? "",
-        change.new_value ?? "",
-        change.finding ?? "",
-      ];
-      for (const text of cells) {
-        const cell = document.createElement("td");
-        cell.textContent = text;
-        row.append(cell);
-      }
-      return row;
-    }),
+  fillTable(
+    "#changes",
+    activity.changes.map((change) => [
+      change.day,
+      change.change_source,
+      change.resource_type + " " + change.resource_id,
+      change.field_name,
+      change.old_value ?? "",
+      change.new_value ?? "",
+      change.finding ?? "",
+    ]),
   );
 }
 
