@@ -175,3 +175,6 @@ def test_the_engine_also_grows_the_healthy_estate(world: Database) -> None:
         "where e.change_source = 'drift_engine' and e.field_name = 'desired_capacity' and g.env = 'prod'",
     )
     assert scaled[0]["n"] >= 1
+    seeded_on = rows(world, "select min(since) as d from driftworld.decoys")[0]["d"]
+    later = rows(world, "select count(*) as n from driftworld.decoys where since > %s", seeded_on)
+    assert later[0]["n"] >= 1  # decoys keep appearing, not only at seeding

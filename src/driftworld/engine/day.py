@@ -79,7 +79,7 @@ def simulate_account_day(
             is_day_off(state.day, settings.seasonality),
         )
         if level.neutral_names:
-            grow(state, changes, builder, settings.world_seed)
+            grow(state, changes, builder, settings.world_seed, level)
         if level.account_freeze_chance or level.resource_freeze_chance:
             set_freezes(
                 state, changes, stream(settings.world_seed, state.account.id, state.day, "policies"), level, clock

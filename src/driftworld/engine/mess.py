@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from driftworld.model.calendar import is_weekend
+from driftworld.model.decoys import seed_decoys
+from driftworld.model.difficulty import Difficulty
 from driftworld.model.factory import Builder
 from driftworld.model.intensity import DriftIntensity
 from driftworld.model.kinds import BY_TABLE
@@ -46,12 +48,15 @@ def inject_startup_mess(
         _register_created(state, changes, before)
 
 
-def grow(state: AccountState, changes: DayChanges, builder: Builder, world_seed: int) -> None:
-    """Step 3 too, outside easy worlds: the startup launches healthy services and scales busy groups."""
+def grow(state: AccountState, changes: DayChanges, builder: Builder, world_seed: int, level: Difficulty) -> None:
+    """Step 3 too, outside easy worlds: the startup launches healthy services, scales busy groups, and now
+    and then puts up something that looks idle and is in use (a decoy)."""
     before = {table: len(rows) for table, rows in changes.created.rows.items()}
     draws = stream(world_seed, state.account.id, state.day, "growth")
     launch_service(state, builder.keyed("growth:launch"), draws)
     scale_for_load(state, changes, builder.keyed("growth:scale"), draws)
+    if draws.chance(level.decoy_chance):
+        seed_decoys(builder.keyed("growth:decoy"), state.day, 1, state.table("instances"))
     _register_created(state, changes, before)
 
 

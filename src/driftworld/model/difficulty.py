@@ -20,6 +20,7 @@ class Difficulty:
     neutral_names: bool  # waste named like healthy resources of its kind
     engine_tag: bool  # what the engine creates carries created_by: drift_engine
     decoy_kinds: tuple[int, int]  # decoy kinds seeded per account (inclusive range)
+    decoy_chance: float  # per account-day: a new decoy appears
     ignore_share: float  # of non-prod resources seeded `ignore`
     recommend_share: float  # of non-prod auto_safe resources seeded `recommend_only`
     account_freeze_chance: float  # per account-day: a freeze window is announced
@@ -27,9 +28,9 @@ class Difficulty:
 
 
 LEVELS: dict[str, Difficulty] = {
-    "easy": Difficulty("easy", False, True, (0, 0), 0.0, 0.0, 0.0, 0.0),
-    "realistic": Difficulty("realistic", True, False, (2, 3), 0.06, 0.10, 1 / 30, 1 / 10),
-    "hard": Difficulty("hard", True, False, (4, 6), 0.12, 0.20, 1 / 15, 1 / 5),
+    "easy": Difficulty("easy", False, True, (0, 0), 0.0, 0.0, 0.0, 0.0, 0.0),
+    "realistic": Difficulty("realistic", True, False, (2, 3), 0.015, 0.06, 0.10, 1 / 30, 1 / 10),
+    "hard": Difficulty("hard", True, False, (4, 6), 0.03, 0.12, 0.20, 1 / 15, 1 / 5),
 }
 
 
