@@ -418,5 +418,13 @@ def _register_bench_commands() -> None:
     register(app, friendly_errors, console, out)
 
 
+def _register_aws_commands() -> None:
+    """The AWS API's commands (serve, credentials) live with the API."""
+    from driftworld.aws.cli import register
+
+    register(app, friendly_errors, console, out)
+
+
 _register_service_commands()
 _register_bench_commands()
+_register_aws_commands()

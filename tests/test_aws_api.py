@@ -1,0 +1,243 @@
+"""The AWS API (`driftworld aws serve`) with real clients: boto3 and the AWS CLI against a server on the
+tests' PostgreSQL, reading and changing a seeded world as the agent role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import botocore.exceptions
+import pytest
+from botocore.config import Config
+
+import driftworld
+from driftworld.aws.server import AwsApi, make_api, start
+from driftworld.store.database import Database
+
+Api = tuple[AwsApi, str, str]
+
+
+@pytest.fixture()
+def api(seeded_db: Database) -> Iterator[tuple[AwsApi, str, str]]:
+    """A server over a fresh copy of the seeded world, and the region that has the most instances."""
+    api = make_api(seeded_db, "boto3-test-agent")
+    server, thread = start(api, port=0)
+    region = rows(seeded_db, "select region from public.instances group by 1 order by count(*) desc, 1 limit 1")
+    try:
+        yield api, f"http://127.0.0.1:{server.server_port}", str(region[0]["region"])
+    finally:
+        server.shutdown()
+        thread.join(5)
+        api.close()
+
+
+def client(api: Api, service: str, secret: str | None = None, key_id: str | None = None) -> Any:
+    served, url, region = api
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id=key_id or served.key.access_key_id,
+        aws_secret_access_key=secret or served.key.secret_access_key,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def rows(db: Database, query: str, *params: Any) -> list[dict[str, Any]]:
+    with db.connect() as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def test_describe_instances_matches_the_world_and_filters(api: Api, seeded_db: Database) -> None:
+    ec2 = client(api, "ec2")
+    region = api[2]
+    world = rows(seeded_db, "select instance_id, state, instance_type from public.instances where region = %s", region)
+    found = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+    assert sorted(i["InstanceId"] for i in found) == sorted(r["instance_id"] for r in world)
+    running = ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
+    running_ids = {i["InstanceId"] for r in running["Reservations"] for i in r["Instances"]}
+    assert running_ids == {r["instance_id"] for r in world if r["state"] == "running"}
+    one_type = world[0]["instance_type"]
+    typed = ec2.describe_instances(Filters=[{"Name": "instance-type", "Values": [one_type]}])
+    assert all(i["InstanceType"] == one_type for r in typed["Reservations"] for i in r["Instances"])
+    paged = [
+        i["InstanceId"]
+        for p in ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 5})
+        for r in p["Reservations"]
+        for i in r["Instances"]
+    ]
+    assert sorted(paged) == sorted(r["instance_id"] for r in world)
+    with pytest.raises(botocore.exceptions.ClientError) as missing:
+        ec2.describe_instances(InstanceIds=["i-0123456789abcdef0"])
+    assert missing.value.response["Error"]["Code"] == "InvalidInstanceID.NotFound"
+
+
+def test_bad_keys_and_signatures_get_aws_errors(api: Api) -> None:
+    served = api[0]
+    with pytest.raises(botocore.exceptions.ClientError) as wrong_secret:
+        client(api, "ec2", secret="x" * 40).describe_regions()
+    assert wrong_secret.value.response["Error"]["Code"] == "AuthFailure"
+    with pytest.raises(botocore.exceptions.ClientError) as wrong_key:
+        client(api, "ce", key_id="AKIAAAAAAAAAAAAAAAAA").get_dimension_values(
+            TimePeriod={"Start": "2026-03-01", "End": "2026-03-31"}, Dimension="SERVICE"
+        )
+    assert wrong_key.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    with pytest.raises(botocore.exceptions.ClientError) as wrong_cw:
+        client(api, "cloudwatch", secret="y" * 40).list_metrics()
+    assert wrong_cw.value.response["Error"]["Code"] in ("InvalidSignatureException", "SignatureDoesNotMatch")
+    assert served.key.secret_access_key not in repr(served.key)
+
+
+def test_boto3_stop_is_audited_and_credited_after_a_tick(api: Api, seeded_db: Database) -> None:
+    ec2 = client(api, "ec2")
+    region = api[2]
+    target = rows(
+        seeded_db,
+        "select instance_id, id::text as id from public.instances where region = %s and state = 'running' "
+        "and autoscaling_group_id is null order by instance_id limit 1",
+        region,
+    )[0]
+    stopped = ec2.stop_instances(InstanceIds=[target["instance_id"]])["StoppingInstances"][0]
+    assert stopped["PreviousState"]["Name"] == "running"
+    assert rows(seeded_db, "select state from public.instances where id = %s", target["id"])[0]["state"] == "stopped"
+    audit = rows(seeded_db, "select executed_by, action, resource_type, resource_id from public.action_audit_log")
+    assert audit == [
+        {"executed_by": "boto3-test-agent", "action": "stop", "resource_type": "instances", "resource_id": target["id"]}
+    ]
+    driftworld.tick(seeded_db, days=1)
+    events = rows(
+        seeded_db,
+        "select change_source, field_name, new_value from public.resource_change_events "
+        "where resource_id = %s and change_source <> 'drift_engine'",
+        target["id"],
+    )
+    assert {"change_source": "agent", "field_name": "state", "new_value": "stopped"} in events
+
+
+def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> None:
+    ce = client(api, "ce")
+    region = api[2]
+    start, end = "2026-03-25", "2026-04-01"
+    daily = ce.get_cost_and_usage(
+        TimePeriod={"Start": start, "End": end}, Granularity="DAILY", Metrics=["UnblendedCost", "UsageQuantity"]
+    )["ResultsByTime"]
+    assert [r["TimePeriod"]["Start"] for r in daily] == [
+        (dt.date(2026, 3, 25) + dt.timedelta(days=n)).isoformat() for n in range(7)
+    ]
+    expected = rows(
+        seeded_db,
+        "select date, sum(cost) as cost from public.daily_bill where date >= %s and date < %s group by 1",
+        start,
+        end,
+    )
+    by_day = {r["date"].isoformat(): r["cost"] for r in expected}
+    for result in daily:
+        assert Decimal(result["Total"]["UnblendedCost"]["Amount"]) == by_day[result["TimePeriod"]["Start"]]
+    grouped = ce.get_cost_and_usage(
+        TimePeriod={"Start": "2026-03-01", "End": end},
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}],
+        Filter={"Not": {"Dimensions": {"Key": "SERVICE", "Values": ["AWS Data Transfer"]}}},
+    )
+    groups = grouped["ResultsByTime"][0]["Groups"]
+    assert all(g["Keys"][0] != "AWS Data Transfer" for g in groups)
+    want = rows(
+        seeded_db,
+        "select b.service, a.aws_account_number as account, sum(b.cost) as cost from public.daily_bill b "
+        "join public.cloud_accounts a on a.id = b.account_id where b.date >= '2026-03-01' and b.date < %s "
+        "and b.service <> 'AWS Data Transfer' group by 1, 2",
+        end,
+    )
+    assert {tuple(g["Keys"]): Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in groups} == {
+        (r["service"], r["account"]): r["cost"] for r in want
+    }
+    ec2_only = ce.get_cost_and_usage(
+        TimePeriod={"Start": "2026-03-01", "End": end},
+        Granularity="MONTHLY",
+        Metrics=["AmortizedCost"],
+        Filter={
+            "And": [
+                {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}},
+                {"Dimensions": {"Key": "REGION", "Values": [region]}},
+            ]
+        },
+        GroupBy=[{"Type": "TAG", "Key": "env"}],
+    )
+    total = rows(
+        seeded_db,
+        "select sum(cost) as cost from public.daily_bill where date >= '2026-03-01' and date < %s "
+        "and service = 'Amazon Elastic Compute Cloud - Compute' and region = %s",
+        end,
+        region,
+    )[0]["cost"]
+    tag_groups = ec2_only["ResultsByTime"][0]["Groups"]
+    assert all(g["Keys"][0].startswith("env$") for g in tag_groups)
+    assert sum(Decimal(g["Metrics"]["AmortizedCost"]["Amount"]) for g in tag_groups) == total
+    with pytest.raises(botocore.exceptions.ClientError) as hourly:
+        ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="HOURLY", Metrics=["UnblendedCost"])
+    assert hourly.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_cloudwatch_serves_ec2_cpu_from_metrics_daily(api: Api, seeded_db: Database) -> None:
+    cw = client(api, "cloudwatch")
+    instance = rows(
+        seeded_db,
+        "select resource_id, date, (metric_payload ->> 'cpu_avg')::float as cpu, "
+        "(metric_payload ->> 'cpu_max')::float as peak from public.metrics_daily "
+        "where resource_type = 'instances' order by resource_id, date desc limit 1",
+    )[0]
+    day = instance["date"]
+    start = dt.datetime.combine(day - dt.timedelta(days=6), dt.time(), dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
+    dims = [{"Name": "InstanceId", "Value": instance["resource_id"]}]
+    stats = cw.get_metric_statistics(
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=dims,
+        StartTime=start,
+        EndTime=end,
+        Period=86400,
+        Statistics=["Average", "Maximum"],
+    )["Datapoints"]
+    last = max(stats, key=lambda d: d["Timestamp"])
+    assert last["Timestamp"].date() == day
+    assert last["Average"] == pytest.approx(instance["cpu"])
+    assert last["Maximum"] == pytest.approx(instance["peak"])
+    data = cw.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "cpu",
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": dims},
+                    "Period": 3600,
+                    "Stat": "Average",
+                },
+            }
+        ],
+        StartTime=end - dt.timedelta(days=1),
+        EndTime=end,
+    )["MetricDataResults"][0]
+    assert len(data["Values"]) == 24
+    assert data["Timestamps"][0] > data["Timestamps"][-1]  # newest first, as TimestampDescending
+    assert all(v == pytest.approx(instance["cpu"]) for v in data["Values"])
+
+
+def test_volumes_addresses_and_regions(api: Api, seeded_db: Database) -> None:
+    ec2 = client(api, "ec2")
+    region = api[2]
+    regions = {r["RegionName"] for r in ec2.describe_regions()["Regions"]}
+    assert region in regions
+    available = ec2.describe_volumes(Filters=[{"Name": "status", "Values": ["available"]}])["Volumes"]
+    world = rows(seeded_db, "select volume_id from public.volumes where region = %s and state = 'available'", region)
+    assert {v["VolumeId"] for v in available} == {r["volume_id"] for r in world}
+    if available:
+        ec2.delete_volume(VolumeId=available[0]["VolumeId"])
+        assert not rows(seeded_db, "select 1 from public.volumes where volume_id = %s", available[0]["VolumeId"])
+    idle = [a for a in ec2.describe_addresses()["Addresses"] if "AssociationId" not in a]
+    if idle:
+        ec2.release_address(AllocationId=idle[0]["AllocationId"])
+        assert not rows(seeded_db, "select 1 from public.elastic_ips where allocation_id = %s", idle[0]["AllocationId"])
