@@ -4,17 +4,26 @@ tests' PostgreSQL, reading and changing a seeded world as the agent role."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.exceptions
+import psycopg
 import pytest
 from botocore.config import Config
 
 import driftworld
 from driftworld.aws.server import AwsApi, make_api, start
+from driftworld.store.cluster import free_tcp_port
 from driftworld.store.database import Database
 
 Api = tuple[AwsApi, str, str]
@@ -241,3 +250,87 @@ def test_volumes_addresses_and_regions(api: Api, seeded_db: Database) -> None:
     if idle:
         ec2.release_address(AllocationId=idle[0]["AllocationId"])
         assert not rows(seeded_db, "select 1 from public.elastic_ips where allocation_id = %s", idle[0]["AllocationId"])
+
+
+DRIFTWORLD = Path(sys.executable).parent / "driftworld"
+AWS_CLI = Path(sys.executable).parent / "aws"
+
+
+def _wait_for(port: int, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("driftworld aws serve did not listen within 30 s")
+
+
+def test_aws_cli_against_driftworld_aws_serve(seeded_db: Database) -> None:
+    """The commands a user runs: credentials as env lines, the server as a process, the AWS CLI with
+    --endpoint-url; the agent role never reads the key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"DATABASE_URL": seeded_db.url}
+    printed = subprocess.run(
+        [str(DRIFTWORLD), "aws", "credentials", "--format", "env"], env=env, capture_output=True, text=True, check=True
+    )
+    credentials = dict(line.split("=", 1) for line in printed.stdout.splitlines())
+    assert set(credentials) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"}
+    region = rows(seeded_db, "select region from public.instances group by 1 order by count(*) desc, 1 limit 1")[0]
+    port = free_tcp_port()
+    server = subprocess.Popen(
+        [str(DRIFTWORLD), "aws", "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        _wait_for(port, server)
+        cli_env = (
+            env
+            | credentials
+            | {
+                "AWS_DEFAULT_REGION": str(region["region"]),
+                "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            }
+        )
+
+        def aws(*args: str) -> Any:
+            done = subprocess.run(
+                [str(AWS_CLI), *args, "--endpoint-url", f"http://127.0.0.1:{port}", "--output", "json"],
+                env=cli_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout)
+
+        instances = aws("ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running")
+        running = rows(
+            seeded_db,
+            "select count(*) as n from public.instances where state = 'running' and region = %s",
+            region["region"],
+        )[0]["n"]
+        assert sum(len(r["Instances"]) for r in instances["Reservations"]) == running
+        cost = aws(
+            "ce",
+            "get-cost-and-usage",
+            "--time-period",
+            "Start=2026-03-30,End=2026-03-31",
+            "--granularity",
+            "DAILY",
+            "--metrics",
+            "UnblendedCost",
+        )
+        total = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = '2026-03-30'")[0]["cost"]
+        assert Decimal(cost["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"]) == total
+        metrics = aws("cloudwatch", "list-metrics", "--namespace", "AWS/EC2", "--metric-name", "CPUUtilization")
+        assert metrics["Metrics"]
+    finally:
+        server.terminate()
+        server.wait(10)
+    secret = credentials["AWS_SECRET_ACCESS_KEY"]
+    assert secret not in (server.stderr.read() if server.stderr else "")
+    with seeded_db.connect() as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("set role driftworld_agent")
+        conn.execute("select secret_access_key from driftworld.aws_api_key")
