@@ -243,10 +243,12 @@ def test_volumes_addresses_and_regions(api: Api, seeded_db: Database) -> None:
     available = ec2.describe_volumes(Filters=[{"Name": "status", "Values": ["available"]}])["Volumes"]
     world = rows(seeded_db, "select volume_id from public.volumes where region = %s and state = 'available'", region)
     assert {v["VolumeId"] for v in available} == {r["volume_id"] for r in world}
+    assert available, "the seeded world has them"
     if available:
         ec2.delete_volume(VolumeId=available[0]["VolumeId"])
         assert not rows(seeded_db, "select 1 from public.volumes where volume_id = %s", available[0]["VolumeId"])
     idle = [a for a in ec2.describe_addresses()["Addresses"] if "AssociationId" not in a]
+    assert idle
     if idle:
         ec2.release_address(AllocationId=idle[0]["AllocationId"])
         assert not rows(seeded_db, "select 1 from public.elastic_ips where allocation_id = %s", idle[0]["AllocationId"])
@@ -334,3 +336,133 @@ def test_aws_cli_against_driftworld_aws_serve(seeded_db: Database) -> None:
     with seeded_db.connect() as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("set role driftworld_agent")
         conn.execute("select secret_access_key from driftworld.aws_api_key")
+
+
+def test_rds_elb_lambda_s3_logs_autoscaling_and_snapshots(api: Api, seeded_db: Database) -> None:
+    """Each service's describe call lists the world's rows, and each change lands in the same columns an
+    agent's SQL would write, with an audit row in the key's name."""
+    region = api[2]
+
+    def world(query: str, *params: Any) -> list[dict[str, Any]]:
+        return rows(seeded_db, query, *params)
+
+    rds = client(api, "rds")
+    databases = rds.describe_db_instances()["DBInstances"]
+    assert {d["DBInstanceIdentifier"] for d in databases} == {
+        r["db_instance_id"] for r in world("select db_instance_id from public.rds_instances where region = %s", region)
+    }
+    available = [d for d in databases if d["DBInstanceStatus"] == "available"]
+    assert available, "the seeded world has them"
+    if available:
+        name = available[0]["DBInstanceIdentifier"]
+        rds.modify_db_instance(DBInstanceIdentifier=name, MultiAZ=False, ApplyImmediately=True)
+        assert rds.stop_db_instance(DBInstanceIdentifier=name)["DBInstance"]["DBInstanceStatus"] == "stopped"
+        assert world("select state, multi_az from public.rds_instances where db_instance_id = %s", name) == [
+            {"state": "stopped", "multi_az": False}
+        ]
+    with pytest.raises(botocore.exceptions.ClientError) as missing:
+        rds.describe_db_instances(DBInstanceIdentifier="no-such-db")
+    assert missing.value.response["Error"]["Code"] == "DBInstanceNotFound"
+
+    elb = client(api, "elbv2")
+    balancers = elb.describe_load_balancers()["LoadBalancers"]
+    assert {b["LoadBalancerArn"] for b in balancers} == {
+        r["lb_arn"] for r in world("select lb_arn from public.load_balancers where region = %s", region)
+    }
+    assert balancers
+    if balancers:
+        elb.delete_load_balancer(LoadBalancerArn=balancers[0]["LoadBalancerArn"])
+        assert not world("select 1 from public.load_balancers where lb_arn = %s", balancers[0]["LoadBalancerArn"])
+
+    lam = client(api, "lambda")
+    functions = lam.list_functions()["Functions"]
+    assert (
+        len(functions) == world("select count(*) as n from public.lambda_functions where region = %s", region)[0]["n"]
+    )
+    assert functions
+    if functions:
+        arn = functions[0]["FunctionArn"]
+        assert lam.update_function_configuration(FunctionName=arn, MemorySize=256)["MemorySize"] == 256
+        assert (
+            world("select memory_mb from public.lambda_functions where name = %s", functions[0]["FunctionName"])[0][
+                "memory_mb"
+            ]
+            == 256
+        )
+
+    s3 = client(api, "s3")
+    buckets = s3.list_buckets()["Buckets"]
+    assert {b["Name"] for b in buckets} == {r["name"] for r in world("select name from public.s3_buckets")}
+    bucket = buckets[0]["Name"]
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "tier",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}],
+                    "Expiration": {"Days": 365},
+                }
+            ]
+        },
+    )
+    assert world("select lifecycle_rules from public.s3_buckets where name = %s", bucket)[0]["lifecycle_rules"] == [
+        {
+            "id": "tier",
+            "status": "Enabled",
+            "transitions": [{"days": 30, "storage_class": "STANDARD_IA"}],
+            "expiration": {"days": 365},
+        }
+    ]
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]["Transitions"] == [
+        {"Days": 30, "StorageClass": "STANDARD_IA"}
+    ]
+
+    logs = client(api, "logs")
+    groups = [g for p in logs.get_paginator("describe_log_groups").paginate() for g in p["logGroups"]]
+    assert len(groups) == world("select count(*) as n from public.log_groups where region = %s", region)[0]["n"]
+    logs.put_retention_policy(logGroupName=groups[0]["logGroupName"], retentionInDays=7)
+    assert world(
+        "select retention_days, retention_in_days from public.log_groups where name = %s", groups[0]["logGroupName"]
+    ) == [{"retention_days": 7, "retention_in_days": 7}]
+
+    autoscaling = client(api, "autoscaling")
+    asgs = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert {g["AutoScalingGroupName"] for g in asgs} == {
+        r["name"] for r in world("select name from public.autoscaling_groups where region = %s", region)
+    }
+    assert asgs
+    if asgs:
+        group = asgs[0]
+        assert len(group["Instances"]) == group["DesiredCapacity"]
+        autoscaling.update_auto_scaling_group(
+            AutoScalingGroupName=group["AutoScalingGroupName"], MinSize=0, DesiredCapacity=0
+        )
+        assert (
+            world(
+                "select desired_capacity from public.autoscaling_groups where name = %s", group["AutoScalingGroupName"]
+            )[0]["desired_capacity"]
+            == 0
+        )
+
+    ec2 = client(api, "ec2")
+    snapshots = ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    assert {s["SnapshotId"] for s in snapshots} == {
+        r["snapshot_id"] for r in world("select snapshot_id from public.snapshots where region = %s", region)
+    }
+    assert snapshots
+    if snapshots:
+        ec2.delete_snapshot(SnapshotId=snapshots[0]["SnapshotId"])
+        assert not world("select 1 from public.snapshots where snapshot_id = %s", snapshots[0]["SnapshotId"])
+    gp2 = world("select volume_id from public.volumes where region = %s and volume_type = 'gp2' limit 1", region)
+    assert gp2
+    if gp2:
+        ec2.modify_volume(VolumeId=gp2[0]["volume_id"], VolumeType="gp3")
+        assert (
+            world("select volume_type from public.volumes where volume_id = %s", gp2[0]["volume_id"])[0]["volume_type"]
+            == "gp3"
+        )
+    audited = world("select distinct executed_by from public.action_audit_log")
+    assert audited == [{"executed_by": "boto3-test-agent"}]

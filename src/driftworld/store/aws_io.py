@@ -101,6 +101,32 @@ def addresses(conn: Conn, region: str) -> list[dict[str, Any]]:
     return conn.execute(_read("aws_addresses.sql"), {"region": region}).fetchall()
 
 
+def resources(conn: Conn, table: str, singular: str, id_column: str, region: str | None) -> list[dict[str, Any]]:
+    """Every row of a resource table (in one region, or all for None) with its row id as text, its account's
+    number and name, its region and its tags merged with its resource_tags rows, ordered for paging."""
+    query = sql.SQL(
+        "select r.*, r.id::text as row_id, a.aws_account_number as owner_id, a.name as account_name, "
+        "coalesce(r.region, a.primary_region) as region_name, "
+        "coalesce(r.tags, '{{}}'::jsonb) || coalesce((select jsonb_object_agg(t.key, t.value) "
+        "from public.resource_tags t where t.resource_type = %s and t.resource_id in (r.id::text, r.{id}::text)), "
+        "'{{}}'::jsonb) as all_tags "
+        "from public.{table} r join public.cloud_accounts a on a.id = r.account_id "
+        "where %s::text is null or coalesce(r.region, a.primary_region) = %s::text "
+        "order by a.aws_account_number, r.{id}"
+    ).format(id=sql.Identifier(id_column), table=sql.Identifier(table))
+    return conn.execute(query, (singular, region, region)).fetchall()
+
+
+def members(conn: Conn, group_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The instances of autoscaling groups that are not terminated."""
+    return conn.execute(
+        "select autoscaling_group_id::text as group_id, instance_id, instance_type, state, region "
+        "from public.instances where autoscaling_group_id = any(%s::uuid[]) and state <> 'terminated' "
+        "order by instance_id",
+        (list(group_ids),),
+    ).fetchall()
+
+
 def accounts(conn: Conn) -> dict[str, str]:
     """Each account's 12-digit number and name."""
     rows = conn.execute("select aws_account_number, name from public.cloud_accounts order by 1").fetchall()
@@ -125,7 +151,8 @@ def change(
         query = sql.SQL("update public.{} t set {} where id = %s returning to_jsonb(t) as row").format(
             sql.Identifier(table), assignments
         )
-        found = conn.execute(query, [*values.values(), row_id]).fetchone()
+        params = [Jsonb(v) if isinstance(v, dict | list) else v for v in values.values()]
+        found = conn.execute(query, [*params, row_id]).fetchone()
         after = found["row"] if found else None
     conn.execute(
         "insert into public.action_audit_log (action, resource_type, resource_id, resource_name, success, "

@@ -79,6 +79,28 @@ def _wildcard(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]"))
 
 
-from driftworld.aws.operations import cloudwatch, cost_explorer, ec2  # noqa: E402  (they register their handlers)
+from driftworld.aws.operations import (  # noqa: E402  (each registers its handlers)
+    autoscaling,
+    cloudwatch,
+    cost_explorer,
+    ec2,
+    elbv2,
+    lambda_functions,
+    logs,
+    rds,
+    s3,
+)
 
-__all__ = ["HANDLERS", "Call", "cloudwatch", "cost_explorer", "ec2"]
+__all__ = [
+    "HANDLERS",
+    "Call",
+    "autoscaling",
+    "cloudwatch",
+    "cost_explorer",
+    "ec2",
+    "elbv2",
+    "lambda_functions",
+    "logs",
+    "rds",
+    "s3",
+]

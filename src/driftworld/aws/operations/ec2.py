@@ -9,6 +9,7 @@ from typing import Any
 
 from driftworld.aws.operations import Call, handles, matches_filters, page, tag_list
 from driftworld.aws.protocol import ApiError
+from driftworld.model import catalogue
 from driftworld.store import aws_io
 
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
@@ -362,3 +363,129 @@ def describe_regions(call: Call) -> dict[str, Any]:
             if matches_filters(filters, fields(r))
         ]
     }
+
+
+# -- changes of configuration ----------------------------------------------------------------------
+
+
+@handles("ec2", "ModifyInstanceAttribute")
+def modify_instance_attribute(call: Call) -> dict[str, Any]:
+    instance_id = str(call.params.get("InstanceId", ""))
+    _check_ids("instance", [instance_id], "InvalidInstanceID.Malformed")
+    new_type = (call.params.get("InstanceType") or {}).get("Value")
+    if not new_type:
+        raise ApiError("InvalidParameterCombination", "driftworld changes the InstanceType attribute only")
+    if new_type not in catalogue.EC2_HOURLY:
+        raise ApiError("InvalidInstanceAttributeValue", f"The instance type '{new_type}' is not supported.")
+    row = next((r for r in aws_io.instances(call.conn, call.region) if r["instance_id"] == instance_id), None)
+    if row is None:
+        raise ApiError("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
+    if row["state"] != "stopped":
+        raise ApiError("IncorrectInstanceState", f"The instance '{instance_id}' is not in the 'stopped' state.")
+    aws_io.change(call.conn, call.agent, "instances", row["row_id"], {"instance_type": new_type}, "resize")
+    return {}
+
+
+@handles("ec2", "ModifyVolume")
+def modify_volume(call: Call) -> dict[str, Any]:
+    volume_id = str(call.params.get("VolumeId", ""))
+    _check_ids("volume", [volume_id], "InvalidVolumeID.Malformed")
+    row = next((r for r in aws_io.volumes(call.conn, call.region) if r["volume_id"] == volume_id), None)
+    if row is None:
+        raise ApiError("InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist.")
+    values: dict[str, Any] = {}
+    new_type = call.params.get("VolumeType")
+    if new_type is not None:
+        if new_type not in catalogue.EBS_GB_MONTH:
+            raise ApiError("InvalidParameterValue", f"Volume type {new_type} is not supported.")
+        values["volume_type"] = new_type
+    size = call.params.get("Size")
+    if size is not None:
+        if int(size) < int(row["size_gib"]):
+            raise ApiError("InvalidParameterValue", "New size cannot be smaller than existing size")
+        values["size_gib"] = int(size)
+    if call.params.get("Iops") is not None:
+        values["iops"] = int(call.params["Iops"])
+    if not values:
+        raise ApiError("MissingParameter", "Provide one of VolumeType, Size or Iops.")
+    aws_io.change(call.conn, call.agent, "volumes", row["row_id"], values, "modify")
+    return {
+        "VolumeModification": {
+            "VolumeId": volume_id,
+            "ModificationState": "completed",
+            "Progress": 100,
+            "OriginalVolumeType": row["volume_type"] or "gp3",
+            "TargetVolumeType": values.get("volume_type", row["volume_type"] or "gp3"),
+            "OriginalSize": int(row["size_gib"]),
+            "TargetSize": values.get("size_gib", int(row["size_gib"])),
+        }
+    }
+
+
+# -- snapshots -------------------------------------------------------------------------------------
+
+
+def _snapshot_fields(row: dict[str, Any]) -> Any:
+    tags = dict(row["all_tags"] or {})
+
+    def fields(name: str) -> Sequence[str] | None:
+        simple = {
+            "snapshot-id": [row["snapshot_id"]],
+            "volume-id": [row["source_volume_id"]] if row["source_volume_id"] else [],
+            "status": ["completed"],
+            "owner-id": [row["owner_id"]],
+            "volume-size": [str(row["size_gib"])],
+            "storage-tier": ["standard"],
+        }
+        return simple.get(name, _tag_fields(tags, name))
+
+    return fields
+
+
+@handles("ec2", "DescribeSnapshots")
+def describe_snapshots(call: Call) -> dict[str, Any]:
+    ids = [str(i) for i in call.params.get("SnapshotIds") or []]
+    rows = aws_io.resources(call.conn, "snapshots", "snapshot", "snapshot_id", call.region)
+    if ids:
+        missing = [i for i in ids if i not in {r["snapshot_id"] for r in rows}]
+        if missing:
+            raise ApiError("InvalidSnapshot.NotFound", f"The snapshot '{missing[0]}' does not exist.")
+        rows = [r for r in rows if r["snapshot_id"] in ids]
+    owners = [str(o) for o in call.params.get("OwnerIds") or []]
+    if owners and "self" not in owners:
+        rows = [r for r in rows if r["owner_id"] in owners]
+    filters = call.params.get("Filters") or []
+    rows = [r for r in rows if matches_filters(filters, _snapshot_fields(r))]
+    chunk, token = page(rows, call.params.get("NextToken"), call.params.get("MaxResults"), 1000, 1000, "snapshots")
+    snapshots = []
+    for r in chunk:
+        snapshot: dict[str, Any] = {
+            "SnapshotId": r["snapshot_id"],
+            "VolumeId": r["source_volume_id"] or "vol-ffffffff",
+            "VolumeSize": int(r["size_gib"]),
+            "State": "completed",
+            "Progress": "100%",
+            "OwnerId": r["owner_id"],
+            "StorageTier": "standard",
+            "Encrypted": False,
+            "Description": f"rotated {r['retention_policy']}" if r["retention_policy"] else "",
+            "Tags": tag_list(r["all_tags"]),
+        }
+        if r["created_at"] is not None:
+            snapshot["StartTime"] = r["created_at"]
+        snapshots.append(snapshot)
+    out: dict[str, Any] = {"Snapshots": snapshots}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+@handles("ec2", "DeleteSnapshot")
+def delete_snapshot(call: Call) -> dict[str, Any]:
+    snapshot_id = str(call.params.get("SnapshotId", ""))
+    rows = aws_io.resources(call.conn, "snapshots", "snapshot", "snapshot_id", call.region)
+    row = next((r for r in rows if r["snapshot_id"] == snapshot_id), None)
+    if row is None:
+        raise ApiError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
+    aws_io.change(call.conn, call.agent, "snapshots", row["row_id"], None, "delete")
+    return {}
