@@ -466,3 +466,65 @@ def test_rds_elb_lambda_s3_logs_autoscaling_and_snapshots(api: Api, seeded_db: D
         )
     audited = world("select distinct executed_by from public.action_audit_log")
     assert audited == [{"executed_by": "boto3-test-agent"}]
+
+
+def test_compute_optimizer_forecast_and_costs_by_resource(api: Api, seeded_db: Database) -> None:
+    """The world's own recommendations (over CBOR, as boto3 speaks to Compute Optimizer), the forecast
+    from the trend, and costs by resource over the last 14 virtual days."""
+    region = api[2]
+    optimizer = client(api, "compute-optimizer")
+    recommendations = optimizer.get_ec2_instance_recommendations()["instanceRecommendations"]
+    assert recommendations
+    for item in recommendations:
+        option = item["recommendationOptions"][0]
+        assert item["finding"] in ("Overprovisioned", "Underprovisioned", "Optimized")
+        if item["finding"] == "Overprovisioned":
+            assert option["instanceType"] != item["currentInstanceType"]
+            assert option["savingsOpportunity"]["estimatedMonthlySavings"]["value"] > 0
+        assert item["instanceArn"].startswith(f"arn:aws:ec2:{region}:")
+    overprovisioned = optimizer.get_ec2_instance_recommendations(
+        filters=[{"name": "Finding", "values": ["Overprovisioned"]}]
+    )
+    assert all(i["finding"] == "Overprovisioned" for i in overprovisioned["instanceRecommendations"])
+    volumes = optimizer.get_ebs_volume_recommendations()["volumeRecommendations"]
+    for volume in volumes:
+        if volume["currentConfiguration"]["volumeType"] == "gp2":
+            assert volume["finding"] == "NotOptimized"
+            assert volume["volumeRecommendationOptions"][0]["configuration"]["volumeType"] == "gp3"
+
+    ce = client(api, "ce")
+    forecast = ce.get_cost_forecast(
+        TimePeriod={"Start": "2026-03-31", "End": "2026-04-07"}, Metric="UNBLENDED_COST", Granularity="DAILY"
+    )
+    assert len(forecast["ForecastResultsByTime"]) == 7
+    assert Decimal(forecast["Total"]["Amount"]) > 0
+    for day in forecast["ForecastResultsByTime"]:
+        assert (
+            Decimal(day["PredictionIntervalLowerBound"])
+            <= Decimal(day["MeanValue"])
+            <= Decimal(day["PredictionIntervalUpperBound"])
+        )
+    compute = {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}}
+    by_resource = ce.get_cost_and_usage_with_resources(
+        TimePeriod={"Start": "2026-03-25", "End": "2026-04-01"},
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        Filter=compute,
+        GroupBy=[{"Type": "DIMENSION", "Key": "RESOURCE_ID"}],
+    )["ResultsByTime"][0]["Groups"]
+    want = rows(
+        seeded_db,
+        "select resource_id, sum(cost) as cost from public.daily_bill where date >= '2026-03-25' "
+        "and service = 'Amazon Elastic Compute Cloud - Compute' group by 1",
+    )
+    assert {g["Keys"][0]: Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in by_resource} == {
+        r["resource_id"]: r["cost"] for r in want
+    }
+    with pytest.raises(botocore.exceptions.ClientError) as too_old:
+        ce.get_cost_and_usage_with_resources(
+            TimePeriod={"Start": "2026-03-01", "End": "2026-04-01"},
+            Granularity="MONTHLY",
+            Metrics=["UnblendedCost"],
+            Filter=compute,
+        )
+    assert too_old.value.response["Error"]["Code"] == "ValidationException"

@@ -65,6 +65,7 @@ class AwsApi:
 
     database: Database
     key: ApiKey
+    virtual_clock: bool = False
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     pool: ConnectionPool[Conn] = field(init=False)
 
@@ -161,7 +162,7 @@ class AwsApi:
             )
         try:
             with self.pool.connection() as conn, aws_io.as_agent(conn):
-                return handler(Call(conn, region, self.key.name, parsed.params))
+                return handler(Call(conn, region, self.key.name, parsed.params, self.virtual_clock))
         except psycopg.Error as error:
             log.exception("database error in %s %s", name, parsed.operation.name)
             raise ApiError("InternalFailure", f"the world's database failed: {error.sqlstate}", 500, False) from None
@@ -171,12 +172,13 @@ def make_api(database: Database, key_name: str | None = None) -> AwsApi:
     """The application over a migrated, seeded world, with the world's key (made on first use)."""
     with database.connect() as conn:
         key = aws_io.ensure_api_key(conn, key_name)
+        virtual = aws_io.clock_mode(conn) == "virtual"
         if not aws_io.agent_role_ready(conn):
             raise ValueError(
                 f"this login cannot act as the {aws_io.AGENT_ROLE} role: the AWS API runs every call as that role "
                 "(run `driftworld db migrate` as a role that may create roles, or grant it to this login)"
             )
-    return AwsApi(database, key)
+    return AwsApi(database, key, virtual)
 
 
 def start(api: AwsApi, host: str = "127.0.0.1", port: int = 4566) -> tuple[BaseWSGIServer, threading.Thread]:

@@ -127,6 +127,18 @@ def members(conn: Conn, group_ids: Sequence[str]) -> list[dict[str, Any]]:
     ).fetchall()
 
 
+def instance_history(conn: Conn, region: str, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    return conn.execute(_read("aws_instance_history.sql"), {"region": region, "first": first, "last": last}).fetchall()
+
+
+def daily_totals(conn: Conn, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """The bill's total per day from first to last, inclusive (the trend a forecast follows)."""
+    return conn.execute(
+        "select date, sum(cost) as cost from public.daily_bill where date between %s and %s group by 1 order by 1",
+        (first, last),
+    ).fetchall()
+
+
 def accounts(conn: Conn) -> dict[str, str]:
     """Each account's 12-digit number and name."""
     rows = conn.execute("select aws_account_number, name from public.cloud_accounts order by 1").fetchall()

@@ -5,24 +5,34 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from driftworld.aws.protocol import ApiError
+from driftworld.store import aws_io
 from driftworld.store.aws_io import Conn
 
 
 @dataclass(frozen=True)
 class Call:
     """One call: the connection (inside a transaction as the agent role), the region it was signed for,
-    the key's name (the executed_by of its audit rows) and the parsed parameters."""
+    the key's name (the executed_by of its audit rows), the parsed parameters, and whether the world runs
+    on the virtual clock."""
 
     conn: Conn
     region: str
     agent: str
     params: dict[str, Any]
+    virtual_clock: bool = False
+
+    def today(self) -> dt.date:
+        """The API's 'now': the world's newest simulated day on the virtual clock, the real date otherwise."""
+        if self.virtual_clock:
+            return aws_io.virtual_today(self.conn) or dt.datetime.now(dt.UTC).date()
+        return dt.datetime.now(dt.UTC).date()
 
 
 Handler = Callable[[Call], dict[str, Any]]
@@ -82,6 +92,7 @@ def _wildcard(pattern: str, value: str) -> bool:
 from driftworld.aws.operations import (  # noqa: E402  (each registers its handlers)
     autoscaling,
     cloudwatch,
+    compute_optimizer,
     cost_explorer,
     ec2,
     elbv2,
@@ -96,6 +107,7 @@ __all__ = [
     "Call",
     "autoscaling",
     "cloudwatch",
+    "compute_optimizer",
     "cost_explorer",
     "ec2",
     "elbv2",

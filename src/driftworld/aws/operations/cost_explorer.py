@@ -90,7 +90,7 @@ def get_cost_and_usage(call: Call) -> dict[str, Any]:
     by_period: dict[dt.date, list[dict[str, Any]]] = {}
     for row in rows:
         by_period.setdefault(row["period"], []).append(row)
-    today = aws_io.virtual_today(call.conn)
+    today = call.today()
     results = []
     for key, first, after in _periods(start, end, granularity == "MONTHLY"):
         found = by_period.get(key, [])
@@ -98,7 +98,7 @@ def get_cost_and_usage(call: Call) -> dict[str, Any]:
             "TimePeriod": {"Start": first.isoformat(), "End": after.isoformat()},
             "Total": {},
             "Groups": [],
-            "Estimated": today is None or after > today,
+            "Estimated": after > today,
         }
         if groups:
             result["Groups"] = [{"Keys": list(r["keys"]), "Metrics": _metrics(names, r)} for r in found]
@@ -135,4 +135,89 @@ def get_dimension_values(call: Call) -> dict[str, Any]:
         ],
         "ReturnSize": len(values),
         "TotalSize": len(values),
+    }
+
+
+@handles("ce", "GetCostAndUsageWithResources")
+def get_cost_and_usage_with_resources(call: Call) -> dict[str, Any]:
+    """GetCostAndUsage that may group by RESOURCE_ID, over the last 14 days only, as AWS limits it."""
+    start, _ = _period(call)
+    oldest = call.today() - dt.timedelta(days=14)
+    if start < oldest:
+        raise ApiError(
+            "ValidationException", f"Start date must be within the last 14 days: {oldest.isoformat()} or later"
+        )
+    if not call.params.get("Filter"):
+        raise ApiError("ValidationException", "GetCostAndUsageWithResources requires a Filter")
+    return get_cost_and_usage(call)
+
+
+FORECAST_METRICS = {
+    "AMORTIZED_COST": "cost",
+    "BLENDED_COST": "cost",
+    "NET_AMORTIZED_COST": "cost",
+    "NET_UNBLENDED_COST": "cost",
+    "UNBLENDED_COST": "cost",
+    "USAGE_QUANTITY": "usage",
+    "NORMALIZED_USAGE_AMOUNT": "usage",
+}
+TREND_DAYS = 28
+
+
+@handles("ce", "GetCostForecast")
+def get_cost_forecast(call: Call) -> dict[str, Any]:
+    """A straight-line trend through the last four weeks of the bill (with the call's Filter), with a
+    prediction interval from the spread of the days around it."""
+    start, end = _period(call)
+    today = call.today()
+    if start < today:
+        raise ApiError("ValidationException", f"Start date {start.isoformat()} is before the current date {today}")
+    metric = str(call.params.get("Metric") or "")
+    if metric not in FORECAST_METRICS:
+        raise ApiError("ValidationException", f"Metric must be one of {sorted(FORECAST_METRICS)}")
+    granularity = str(call.params.get("Granularity") or "")
+    if granularity not in ("DAILY", "MONTHLY"):
+        raise ApiError("ValidationException", "Granularity must be DAILY or MONTHLY")
+    level = int(call.params.get("PredictionIntervalLevel") or 80)
+    first = today - dt.timedelta(days=TREND_DAYS - 1)
+    try:
+        rows = aws_io.cost_and_usage(
+            call.conn, first, today + dt.timedelta(days=1), False, [], call.params.get("Filter")
+        )
+    except UnsupportedExpression as error:
+        raise ApiError("ValidationException", str(error)) from None
+    column = FORECAST_METRICS[metric]
+    history: list[tuple[float, float]] = [(float((r["period"] - today).days), float(r[column] or 0)) for r in rows]
+    if len(history) < 2:
+        raise ApiError("DataUnavailableException", "Insufficient amount of historical data to generate forecast.")
+    n = len(history)
+    mean_x = sum(x for x, _ in history) / n
+    mean_y = sum(y for _, y in history) / n
+    spread_x = sum((x - mean_x) ** 2 for x, _ in history) or 1.0
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in history) / spread_x
+    residual = (sum((y - (mean_y + slope * (x - mean_x))) ** 2 for x, y in history) / max(n - 2, 1)) ** 0.5
+    z = {51: 0.69, 60: 0.84, 70: 1.04, 80: 1.28, 90: 1.64, 95: 1.96, 99: 2.58}.get(level, 1.28)
+
+    def day_value(day: dt.date) -> float:
+        return max(mean_y + slope * ((day - today).days - mean_x), 0.0)
+
+    results = []
+    total = 0.0
+    for _, first_day, after in _periods(start, end, granularity == "MONTHLY"):
+        days = [first_day + dt.timedelta(days=k) for k in range((after - first_day).days)]
+        mean = sum(day_value(d) for d in days)
+        width = z * residual * len(days) ** 0.5
+        total += mean
+        results.append(
+            {
+                "TimePeriod": {"Start": first_day.isoformat(), "End": after.isoformat()},
+                "MeanValue": _amount(Decimal(str(round(mean, 10)))),
+                "PredictionIntervalLowerBound": _amount(Decimal(str(round(max(mean - width, 0.0), 10)))),
+                "PredictionIntervalUpperBound": _amount(Decimal(str(round(mean + width, 10)))),
+            }
+        )
+    unit = "USD" if column == "cost" else "N/A"
+    return {
+        "Total": {"Amount": _amount(Decimal(str(round(total, 10)))), "Unit": unit},
+        "ForecastResultsByTime": results,
     }
