@@ -86,6 +86,7 @@ def test_describe_instances_matches_the_world_and_filters(api: Api, seeded_db: D
 
 def test_bad_keys_and_signatures_get_aws_errors(api: Api) -> None:
     served = api[0]
+    assert client(api, "sts").get_caller_identity()["Arn"].endswith(":user/boto3-test-agent")
     with pytest.raises(botocore.exceptions.ClientError) as wrong_secret:
         client(api, "ec2", secret="x" * 40).describe_regions()
     assert wrong_secret.value.response["Error"]["Code"] == "AuthFailure"

@@ -31,6 +31,7 @@ SERVICES = {
     "elasticloadbalancing": "elbv2",
     "lambda": "lambda",
     "s3": "s3",
+    "sts": "sts",
 }
 # Where a request carries no usable signature, these tell the service apart (for the error's shape).
 TARGET_PREFIXES = {
@@ -45,6 +46,7 @@ QUERY_VERSIONS = {
     "2011-01-01": "autoscaling",
     "2015-12-01": "elasticloadbalancing",
     "2010-08-01": "monitoring",
+    "2011-06-15": "sts",
 }
 
 

@@ -115,7 +115,16 @@ class AwsApi:
             parsed = protocol.parse(signing_name, request)
             self._authenticate(request, raw_uri, body, model.protocol)
             return protocol.reply(parsed, self._run(parsed, scope.region if scope else "us-east-1"), request)
-        except ApiError as error:
+        except Exception as failure:  # a bug must still answer in the client's protocol, not as an HTML page
+            error = (
+                failure
+                if isinstance(failure, ApiError)
+                else ApiError(
+                    "InternalFailure", "driftworld failed to serve the call; its log has the details", 500, False
+                )
+            )
+            if not isinstance(failure, ApiError):
+                log.exception("failed to serve %s", parsed.operation.name if parsed else signing_name)
             return protocol.error_reply(
                 signing_name,
                 parsed.protocol if parsed else None,

@@ -100,6 +100,7 @@ from driftworld.aws.operations import (  # noqa: E402  (each registers its handl
     logs,
     rds,
     s3,
+    sts,
 )
 
 __all__ = [
@@ -115,4 +116,5 @@ __all__ = [
     "logs",
     "rds",
     "s3",
+    "sts",
 ]
