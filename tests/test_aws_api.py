@@ -529,3 +529,25 @@ def test_compute_optimizer_forecast_and_costs_by_resource(api: Api, seeded_db: D
             Filter=compute,
         )
     assert too_old.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_the_example_boto3_agent_runs_unchanged(api: Api, seeded_db: Database) -> None:
+    """examples/boto3_agent.py, configured only by the standard AWS variables, cleans the world."""
+    served, url, region = api
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": served.key.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": served.key.secret_access_key,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "DRIFTWORLD_VIRTUAL_DATE": "2026-03-31",
+    }
+    example = Path(__file__).resolve().parents[1] / "examples" / "boto3_agent.py"
+    done = subprocess.run([sys.executable, str(example)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    actions = done.stdout.splitlines()
+    assert any("released" in a for a in actions)
+    audited = rows(seeded_db, "select executed_by, count(*) as n from public.action_audit_log group by 1")
+    assert len(audited) == 1 and audited[0]["executed_by"] == "boto3-test-agent"
+    assert audited[0]["n"] >= len(actions)
