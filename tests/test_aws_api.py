@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import botocore.model
 import psycopg
 import pytest
 from botocore.config import Config
@@ -551,3 +552,50 @@ def test_the_example_boto3_agent_runs_unchanged(api: Api, seeded_db: Database) -
     audited = rows(seeded_db, "select executed_by, count(*) as n from public.action_audit_log group by 1")
     assert len(audited) == 1 and audited[0]["executed_by"] == "boto3-test-agent"
     assert audited[0]["n"] >= len(actions)
+
+
+@pytest.mark.parametrize("wire", ["smithy-rpc-v2-cbor", "query"])
+def test_cloudwatch_and_compute_optimizer_over_every_protocol_they_list(
+    api: Api, seeded_db: Database, wire: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore 1.44 picks JSON for CloudWatch and Compute Optimizer; other SDKs pick CBOR first, older ones
+    query. A client made to prefer each gets the same answers."""
+    preferred = (wire, *[p for p in botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS if p != wire])
+    monkeypatch.setattr(botocore.model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", preferred)
+    served, url, region = api
+    session = boto3.session.Session(
+        aws_access_key_id=served.key.access_key_id,
+        aws_secret_access_key=served.key.secret_access_key,
+        region_name=region,
+    )
+    cloudwatch = session.client("cloudwatch", endpoint_url=url)
+    assert cloudwatch.meta.service_model.resolved_protocol == wire
+    metrics = cloudwatch.list_metrics(Namespace="AWS/EC2", MetricName="CPUUtilization")["Metrics"]
+    instance = metrics[0]["Dimensions"][0]["Value"]
+    day = rows(
+        seeded_db,
+        "select date, (metric_payload ->> 'cpu_avg')::float as cpu from public.metrics_daily "
+        "where resource_type = 'instances' and resource_id = %s order by date desc limit 1",
+        instance,
+    )[0]
+    start = dt.datetime.combine(day["date"], dt.time(), dt.UTC)
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=metrics[0]["Dimensions"],
+        StartTime=start,
+        EndTime=start + dt.timedelta(days=1),
+        Period=86400,
+        Statistics=["Average"],
+    )["Datapoints"]
+    assert [p["Average"] for p in points] == [pytest.approx(day["cpu"])]
+    assert points[0]["Timestamp"] == start
+    if wire == "smithy-rpc-v2-cbor":
+        optimizer = session.client("compute-optimizer", endpoint_url=url)
+        assert optimizer.meta.service_model.resolved_protocol == wire
+        assert optimizer.get_ec2_instance_recommendations()["instanceRecommendations"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        boto3.session.Session(
+            aws_access_key_id=served.key.access_key_id, aws_secret_access_key="z" * 40, region_name=region
+        ).client("cloudwatch", endpoint_url=url, config=Config(retries={"max_attempts": 1})).list_metrics()
+    assert refused.value.response["Error"]["Code"] in ("InvalidSignatureException", "SignatureDoesNotMatch")

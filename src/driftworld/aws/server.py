@@ -52,7 +52,7 @@ MISSING = {"ec2": "AuthFailure", "query": "MissingAuthenticationToken", "json": 
 def _family(model_protocol: str) -> str:
     if model_protocol in ("ec2", "query"):
         return model_protocol
-    return "rest" if model_protocol.startswith("rest") else "json"
+    return "rest" if model_protocol == "rest-xml" else "json"
 
 
 def _utc_session(conn: Conn) -> None:
