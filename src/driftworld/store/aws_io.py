@@ -127,8 +127,11 @@ def members(conn: Conn, group_ids: Sequence[str]) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def instance_history(conn: Conn, region: str, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-    return conn.execute(_read("aws_instance_history.sql"), {"region": region, "first": first, "last": last}).fetchall()
+def instance_history(conn: Conn, region: str, days: int, virtual: bool) -> list[dict[str, Any]]:
+    """Each instance's last `days` days of CPU and network, up to its account's today."""
+    return conn.execute(
+        _read("aws_instance_history.sql"), {"region": region, "days": days, "virtual": virtual}
+    ).fetchall()
 
 
 def daily_totals(conn: Conn, first: dt.date, last: dt.date) -> list[dict[str, Any]]:

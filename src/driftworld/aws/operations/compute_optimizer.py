@@ -100,7 +100,7 @@ def _filtered(items: list[dict[str, Any]], filters: list[dict[str, Any]], accoun
 def get_ec2_instance_recommendations(call: Call) -> dict[str, Any]:
     today = call.today()
     refreshed = dt.datetime.combine(today, dt.time(), dt.UTC)
-    history = aws_io.instance_history(call.conn, call.region, today - dt.timedelta(days=LOOK_BACK_DAYS - 1), today)
+    history = aws_io.instance_history(call.conn, call.region, LOOK_BACK_DAYS, call.virtual_clock)
     items = [r for row in history if (r := _instance_recommendation(row, call.region, refreshed)) is not None]
     arns = [str(a) for a in call.params.get("instanceArns") or []]
     if arns:
