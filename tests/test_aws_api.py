@@ -599,3 +599,82 @@ def test_cloudwatch_and_compute_optimizer_over_every_protocol_they_list(
             aws_access_key_id=served.key.access_key_id, aws_secret_access_key="z" * 40, region_name=region
         ).client("cloudwatch", endpoint_url=url, config=Config(retries={"max_attempts": 1})).list_metrics()
     assert refused.value.response["Error"]["Code"] in ("InvalidSignatureException", "SignatureDoesNotMatch")
+
+
+MCP_SERVER = "awslabs.billing-cost-management-mcp-server==0.0.42"
+MCP_CLIENT = """
+import asyncio, json, os, sys
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+async def main() -> None:
+    server = StdioServerParameters(command=sys.argv[1], args=[], env=dict(os.environ))
+    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = [t.name for t in (await session.list_tools()).tools]
+        name = next(t for t in tools if t.endswith("cost-explorer"))
+        result = await session.call_tool(name, json.loads(sys.argv[2]))
+        print(json.dumps([getattr(c, "text", "") for c in result.content]))
+
+asyncio.run(main())
+"""
+
+
+def _mcp_venv() -> Path:
+    """AWS's billing MCP server in a virtual environment of its own (it pins other MCP libraries than
+    driftworld), kept between runs under the user's cache folder."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
+    venv = cache / ("mcp-" + MCP_SERVER.replace("==", "-"))
+    ready = venv / "ready"
+    if not ready.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", MCP_SERVER], check=True, timeout=900)
+        ready.touch()
+    return venv
+
+
+@pytest.mark.slow
+def test_aws_billing_mcp_server_reads_the_worlds_costs(api: Api, seeded_db: Database, tmp_path: Path) -> None:
+    """AWS's own billing-cost-management MCP server, started by the MCP SDK's client with AWS_ENDPOINT_URL at
+    driftworld, answers its cost-explorer tool with the world's bill. Its environment is installed on first
+    use (about two minutes), so the test runs when DRIFTWORLD_TEST_MCP=1 or that environment exists."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
+    if os.environ.get("DRIFTWORLD_TEST_MCP") != "1" and not (cache / f"mcp-{MCP_SERVER.replace('==', '-')}").exists():
+        pytest.skip("set DRIFTWORLD_TEST_MCP=1 to install AWS's billing MCP server for this test")
+    venv = _mcp_venv()
+    served, url, region = api
+    client_script = tmp_path / "mcp_client.py"
+    client_script.write_text(MCP_CLIENT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": served.key.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": served.key.secret_access_key,
+        "AWS_REGION": region,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "FASTMCP_LOG_LEVEL": "ERROR",
+    }
+    request = {
+        "operation": "getCostAndUsage",
+        "start_date": "2026-03-29",
+        "end_date": "2026-03-31",
+        "granularity": "DAILY",
+        "metrics": ["UnblendedCost"],
+    }
+    done = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            str(client_script),
+            str(venv / "bin" / "awslabs.billing-cost-management-mcp-server"),
+            json.dumps(request),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = " ".join(json.loads(done.stdout))
+    for day in ("2026-03-29", "2026-03-30"):
+        cost = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", day)[0]["cost"]
+        assert f"{float(cost):.2f}" in text or str(cost) in text, text[:2000]

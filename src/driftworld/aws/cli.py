@@ -44,7 +44,11 @@ def register(
             with database.connect() as conn:
                 require_current(conn, settings.migrations_dir)
             api = make_api(database)
-            server, thread = start(api, host, port)
+            try:
+                server, thread = start(api, host, port)
+            except OSError as error:
+                api.close()
+                raise ValueError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
         console.print(
             f"driftworld AWS API on http://{host}:{server.server_port} (key {api.key.access_key_id}, acting as "
             f"{api.key.name}); `driftworld aws credentials --format env` prints the credentials"
