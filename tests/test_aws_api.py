@@ -199,7 +199,9 @@ def test_cloudwatch_serves_ec2_cpu_from_metrics_daily(api: Api, seeded_db: Datab
         seeded_db,
         "select resource_id, date, (metric_payload ->> 'cpu_avg')::float as cpu, "
         "(metric_payload ->> 'cpu_max')::float as peak from public.metrics_daily "
-        "where resource_type = 'instances' order by resource_id, date desc limit 1",
+        "where resource_type = 'instances' and resource_id in (select instance_id from public.instances "
+        "where region = %s) order by resource_id, date desc limit 1",
+        api[2],
     )[0]
     day = instance["date"]
     start = dt.datetime.combine(day - dt.timedelta(days=6), dt.time(), dt.UTC)
@@ -235,6 +237,42 @@ def test_cloudwatch_serves_ec2_cpu_from_metrics_daily(api: Api, seeded_db: Datab
     assert len(data["Values"]) == 24
     assert data["Timestamps"][0] > data["Timestamps"][-1]  # newest first, as TimestampDescending
     assert all(v == pytest.approx(instance["cpu"]) for v in data["Values"])
+    region = api[2]
+    for namespace, metric, dimension, table, value_sql, key in (
+        ("AWS/Lambda", "Invocations", "FunctionName", "lambda_functions", "t.name", "invocations"),
+        (
+            "AWS/ApplicationELB",
+            "RequestCount",
+            "LoadBalancer",
+            "load_balancers",
+            "split_part(t.lb_arn, ':loadbalancer/', 2)",
+            "requests",
+        ),
+    ):
+        sample = rows(
+            seeded_db,
+            f"select {value_sql} as value, m.date, (m.metric_payload ->> %s)::float as total "
+            f"from public.metrics_daily m join public.{table} t on m.resource_id = "
+            f"{'t.id::text' if table == 'lambda_functions' else 't.lb_arn'} "
+            "where m.resource_type = %s and t.region = %s and (m.metric_payload ->> %s)::float > 0 "
+            "order by m.date desc, 1 limit 1",
+            key,
+            table,
+            region,
+            key,
+        )
+        assert sample, f"the seeded world has {table} with {key}"
+        midnight = dt.datetime.combine(sample[0]["date"], dt.time(), dt.UTC)
+        sums = cw.get_metric_statistics(
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=[{"Name": dimension, "Value": sample[0]["value"]}],
+            StartTime=midnight,
+            EndTime=midnight + dt.timedelta(days=1),
+            Period=86400,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        assert [d["Sum"] for d in sums] == [pytest.approx(sample[0]["total"])]
 
 
 def test_volumes_addresses_and_regions(api: Api, seeded_db: Database) -> None:
@@ -571,18 +609,20 @@ def test_cloudwatch_and_compute_optimizer_over_every_protocol_they_list(
     cloudwatch = session.client("cloudwatch", endpoint_url=url)
     assert cloudwatch.meta.service_model.resolved_protocol == wire
     metrics = cloudwatch.list_metrics(Namespace="AWS/EC2", MetricName="CPUUtilization")["Metrics"]
-    instance = metrics[0]["Dimensions"][0]["Value"]
+    listed = {m["Dimensions"][0]["Value"] for m in metrics}
     day = rows(
         seeded_db,
-        "select date, (metric_payload ->> 'cpu_avg')::float as cpu from public.metrics_daily "
-        "where resource_type = 'instances' and resource_id = %s order by date desc limit 1",
-        instance,
+        "select m.resource_id, m.date, (m.metric_payload ->> 'cpu_avg')::float as cpu from public.metrics_daily m "
+        "join public.instances i on i.instance_id = m.resource_id where m.resource_type = 'instances' "
+        "and i.region = %s order by m.date desc, m.resource_id limit 1",
+        region,
     )[0]
+    assert day["resource_id"] in listed
     start = dt.datetime.combine(day["date"], dt.time(), dt.UTC)
     points = cloudwatch.get_metric_statistics(
         Namespace="AWS/EC2",
         MetricName="CPUUtilization",
-        Dimensions=metrics[0]["Dimensions"],
+        Dimensions=[{"Name": "InstanceId", "Value": day["resource_id"]}],
         StartTime=start,
         EndTime=start + dt.timedelta(days=1),
         Period=86400,

@@ -346,9 +346,12 @@ def metric_days(
     ).fetchall()
 
 
-def metric_resources(conn: Conn, resource_type: str) -> list[str]:
-    """The ids of the resources of a kind that have any daily observation."""
+def metric_targets(conn: Conn, kind: str, region: str, value: str | None = None) -> list[tuple[str, str]]:
+    """(CloudWatch dimension value, metrics_daily resource_id) of the resources of a kind in a region (the
+    one named `value`, when given)."""
     rows = conn.execute(
-        "select distinct resource_id from public.metrics_daily where resource_type = %s order by 1", (resource_type,)
+        f"select value, resource_id from ({_read('aws_metric_targets.sql')}) t "
+        "where kind = %(kind)s and (%(value)s::text is null or value = %(value)s::text) order by 1",
+        {"region": region, "kind": kind, "value": value},
     ).fetchall()
-    return [str(r["resource_id"]) for r in rows]
+    return [(str(r["value"]), str(r["resource_id"])) for r in rows]

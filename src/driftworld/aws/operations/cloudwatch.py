@@ -21,11 +21,12 @@ MAX_DATAPOINTS = 1440
 
 @dataclass(frozen=True)
 class Metric:
-    """Where a CloudWatch metric comes from: the resource kind, the dimension that names a resource, the
+    """Where a CloudWatch metric comes from: the resource kind (and the dimension that names one), the
     payload keys of the day's mean and maximum, a scale to CloudWatch's unit, and whether a sample is a
-    share of the day's total (bytes) rather than a level (percent, connections)."""
+    share of the day's total (bytes, requests, invocations) rather than a level (percent, connections)."""
 
     resource_type: str
+    target: str
     dimension: str
     mean_key: str
     max_key: str | None
@@ -34,12 +35,20 @@ class Metric:
     per_sample_share: bool = False
 
 
+EC2 = ("instances", "instance", "InstanceId")
+RDS = ("rds_instances", "rds", "DBInstanceIdentifier")
+ELB = ("load_balancers", "load_balancer", "LoadBalancer")
+LAMBDA = ("lambda_functions", "lambda", "FunctionName")
 METRICS: dict[tuple[str, str], Metric] = {
-    ("AWS/EC2", "CPUUtilization"): Metric("instances", "InstanceId", "cpu_avg", "cpu_max", "Percent"),
-    ("AWS/EC2", "NetworkIn"): Metric("instances", "InstanceId", "network_in_mb", None, "Bytes", 1e6, True),
-    ("AWS/EC2", "NetworkOut"): Metric("instances", "InstanceId", "network_out_mb", None, "Bytes", 1e6, True),
-    ("AWS/RDS", "CPUUtilization"): Metric("rds_instances", "DBInstanceIdentifier", "cpu_avg", None, "Percent"),
-    ("AWS/RDS", "DatabaseConnections"): Metric("rds_instances", "DBInstanceIdentifier", "connections", None, "Count"),
+    ("AWS/EC2", "CPUUtilization"): Metric(*EC2, "cpu_avg", "cpu_max", "Percent"),
+    ("AWS/EC2", "NetworkIn"): Metric(*EC2, "network_in_mb", None, "Bytes", 1e6, True),
+    ("AWS/EC2", "NetworkOut"): Metric(*EC2, "network_out_mb", None, "Bytes", 1e6, True),
+    ("AWS/RDS", "CPUUtilization"): Metric(*RDS, "cpu_avg", None, "Percent"),
+    ("AWS/RDS", "DatabaseConnections"): Metric(*RDS, "connections", None, "Count"),
+    ("AWS/ApplicationELB", "RequestCount"): Metric(*ELB, "requests", None, "Count", 1.0, True),
+    ("AWS/NetworkELB", "RequestCount"): Metric(*ELB, "requests", None, "Count", 1.0, True),
+    ("AWS/Lambda", "Invocations"): Metric(*LAMBDA, "invocations", None, "Count", 1.0, True),
+    ("AWS/Lambda", "Duration"): Metric(*LAMBDA, "duration_ms_avg", None, "Milliseconds"),
 }
 STATISTICS = ("Average", "Maximum", "Minimum", "Sum", "SampleCount")
 
@@ -54,14 +63,16 @@ def _utc(value: Any, what: str) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def _metric(namespace: str, name: str, dimensions: Sequence[dict[str, Any]]) -> tuple[Metric, str] | None:
+def _metric(call: Call, namespace: str, name: str, dimensions: Sequence[dict[str, Any]]) -> tuple[Metric, str] | None:
+    """The metric and the resource_id of its history, or None for a metric the world does not keep."""
     metric = METRICS.get((namespace, name))
     if metric is None:
         return None
     values = [str(d.get("Value")) for d in dimensions if d.get("Name") == metric.dimension]
     if len(values) != 1 or len(dimensions) != 1:
         return None  # CloudWatch matches dimensions exactly: another combination is another (empty) metric
-    return metric, values[0]
+    found = aws_io.metric_targets(call.conn, metric.target, call.region, values[0])
+    return (metric, found[0][1]) if found else None
 
 
 def datapoints(
@@ -78,7 +89,7 @@ def datapoints(
         raise ApiError("InvalidParameterValue", "The parameter Period must be a multiple of 60 (or 1, 5, 10, 30).")
     if start >= end:
         raise ApiError("InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.")
-    found = _metric(namespace, name, dimensions)
+    found = _metric(call, namespace, name, dimensions)
     if found is None:
         return []
     metric, resource_id = found
@@ -195,15 +206,11 @@ def list_metrics(call: Call) -> dict[str, Any]:
             continue
         if any(key != metric.dimension for key in wanted):
             continue
-        for resource_id in aws_io.metric_resources(call.conn, metric.resource_type):
-            if wanted.get(metric.dimension) not in (None, resource_id):
+        for value, _ in aws_io.metric_targets(call.conn, metric.target, call.region):
+            if wanted.get(metric.dimension) not in (None, value):
                 continue
             metrics.append(
-                {
-                    "Namespace": namespace,
-                    "MetricName": name,
-                    "Dimensions": [{"Name": metric.dimension, "Value": resource_id}],
-                }
+                {"Namespace": namespace, "MetricName": name, "Dimensions": [{"Name": metric.dimension, "Value": value}]}
             )
     chunk, token = page(metrics, p.get("NextToken"), None, 500, 500, "metrics")
     out: dict[str, Any] = {"Metrics": list(chunk)}
