@@ -21,10 +21,12 @@ import botocore.model
 import psycopg
 import pytest
 from botocore.config import Config
+from typer.testing import CliRunner
 
 import driftworld
 from driftworld.aws.server import AwsApi, make_api, start
-from driftworld.store.cluster import free_tcp_port
+from driftworld.cli import app
+from driftworld.store.cluster import LocalCluster, free_tcp_port
 from driftworld.store.database import Database
 
 Api = tuple[AwsApi, str, str]
@@ -718,3 +720,35 @@ def test_aws_billing_mcp_server_reads_the_worlds_costs(api: Api, seeded_db: Data
     for day in ("2026-03-29", "2026-03-30"):
         cost = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", day)[0]["cost"]
         assert f"{float(cost):.2f}" in text or str(cost) in text, text[:2000]
+
+
+def test_the_bench_runs_the_boto3_example_agent(cluster: LocalCluster, tmp_path: Path) -> None:
+    """`bench run --agent-cmd` gives the command the episode's world behind the AWS API (AWS_ENDPOINT_URL and
+    the key in its environment): the boto3 example fixes waste, credited to its name."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "boto3_agent.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "DATABASE_URL": cluster.url("postgres"),
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }
+    result = CliRunner().invoke(
+        app,
+        [
+            *("bench", "run", "--suite", "smoke", "--seeds", "1", "--format", "json", "--name", "boto3-example"),
+            *("--agent-cmd", f"{sys.executable} {example}", "--out", str(tmp_path)),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    episode = summary["episodes"][0]
+    assert episode["fixed"], (tmp_path / "seed-1" / "agent.log").read_text()[-3000:]
+    assert summary["dollars_saved"] > 0
+    log = next(tmp_path.glob("seed-*")).joinpath("agent.log").read_text()
+    assert "Traceback" not in log
+    audits = [
+        json.loads(line)["audit"]
+        for line in next(tmp_path.glob("seed-*")).joinpath("actions.jsonl").read_text().splitlines()
+        if "audit" in line
+    ]
+    assert audits and all(a["executed_by"] == "boto3-example" for a in audits)

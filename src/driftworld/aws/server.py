@@ -190,6 +190,45 @@ def make_api(database: Database, key_name: str | None = None) -> AwsApi:
     return AwsApi(database, key, virtual)
 
 
+@dataclass
+class Running:
+    """A server on a thread, and the environment that points an AWS SDK at it."""
+
+    api: AwsApi
+    server: BaseWSGIServer
+    thread: threading.Thread
+    region: str
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.host}:{self.server.server_port}"
+
+    def environment(self) -> dict[str, str]:
+        """The standard variables every AWS SDK and the CLI read (the secret among them: for a child only)."""
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": self.api.key.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.api.key.secret_access_key,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+        }
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(10)
+        self.server.server_close()
+        self.api.close()
+
+
+def serve_in_background(database: Database, key_name: str | None = None) -> Running:
+    """The API over a world on a free localhost port, until `stop()` (the bench runs one per episode)."""
+    api = make_api(database, key_name)
+    with database.connect() as conn:
+        region = aws_io.main_region(conn)
+    server, thread = start(api, port=0)
+    return Running(api, server, thread, region)
+
+
 def start(api: AwsApi, host: str = "127.0.0.1", port: int = 4566) -> tuple[BaseWSGIServer, threading.Thread]:
     """Serve on a thread (port 0: any free port, read it from `server.server_port`)."""
     server = make_server(host, port, api, threaded=True)

@@ -85,6 +85,15 @@ def virtual_today(conn: Conn) -> dt.date | None:
     return row["day"] if row and row["day"] is not None else None
 
 
+def main_region(conn: Conn) -> str:
+    """The region most of the world's accounts call home (us-east-1 for an empty world)."""
+    row = conn.execute(
+        "select primary_region from public.cloud_accounts where primary_region is not null "
+        "group by 1 order by count(*) desc, 1 limit 1"
+    ).fetchone()
+    return str(row["primary_region"]) if row else "us-east-1"
+
+
 def regions(conn: Conn) -> list[str]:
     return [str(r["region"]) for r in conn.execute(_read("aws_regions.sql")).fetchall()]
 
