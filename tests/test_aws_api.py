@@ -102,6 +102,12 @@ def test_bad_keys_and_signatures_get_aws_errors(api: Api) -> None:
         client(api, "cloudwatch", secret="y" * 40).list_metrics()
     assert wrong_cw.value.response["Error"]["Code"] in ("InvalidSignatureException", "SignatureDoesNotMatch")
     assert served.key.secret_access_key not in repr(served.key)
+    with pytest.raises(botocore.exceptions.ClientError) as unserved:
+        client(api, "ec2").describe_vpcs()
+    assert unserved.value.response["Error"]["Code"] == "InvalidAction"
+    with pytest.raises(botocore.exceptions.ClientError) as unserved_json:
+        client(api, "ce").get_reservation_coverage(TimePeriod={"Start": "2026-03-01", "End": "2026-03-31"})
+    assert unserved_json.value.response["Error"]["Code"] == "UnknownOperationException"
 
 
 def test_boto3_stop_is_audited_and_credited_after_a_tick(api: Api, seeded_db: Database) -> None:

@@ -41,13 +41,14 @@ def _check_ids(kind: str, ids: Sequence[str], code: str) -> None:
         raise ApiError(code, f'Invalid id: "{bad[0]}"')
 
 
-def _paging(call: Call, ids: Sequence[str], default: int, low: int) -> None:
+def _paging(call: Call, ids: Sequence[str], what: str, high: int) -> None:
+    """EC2's paging rules: MaxResults takes 5 to `high` and cannot be combined with a list of ids."""
     max_results = call.params.get("MaxResults")
     if max_results is not None and ids:
         raise ApiError(
-            "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults"
+            "InvalidParameterCombination", f"The parameter {what} cannot be used with the parameter maxResults"
         )
-    if max_results is not None and not low <= int(max_results) <= 1000:
+    if max_results is not None and not 5 <= int(max_results) <= high:
         raise ApiError("InvalidParameterValue", f"Value ( {max_results} ) for parameter maxResults is invalid.")
 
 
@@ -106,7 +107,7 @@ def _reservation_id(owner: str, region: str) -> str:
 def describe_instances(call: Call) -> dict[str, Any]:
     ids = [str(i) for i in call.params.get("InstanceIds") or []]
     _check_ids("instance", ids, "InvalidInstanceID.Malformed")
-    _paging(call, ids, 1000, 5)
+    _paging(call, ids, "instancesSet", 1000)
     rows = aws_io.instances(call.conn, call.region)
     if ids:
         known = {r["instance_id"] for r in rows}
@@ -226,7 +227,7 @@ def _volume(row: dict[str, Any], region: str) -> dict[str, Any]:
 def describe_volumes(call: Call) -> dict[str, Any]:
     ids = [str(i) for i in call.params.get("VolumeIds") or []]
     _check_ids("volume", ids, "InvalidVolumeID.Malformed")
-    _paging(call, ids, 500, 5)
+    _paging(call, ids, "volumeIds", 500)
     rows = aws_io.volumes(call.conn, call.region)
     if ids:
         known = {r["volume_id"] for r in rows}
@@ -236,7 +237,7 @@ def describe_volumes(call: Call) -> dict[str, Any]:
         rows = [r for r in rows if r["volume_id"] in ids]
     filters = call.params.get("Filters") or []
     rows = [r for r in rows if matches_filters(filters, _volume_fields(r, call.region))]
-    chunk, token = page(rows, call.params.get("NextToken"), call.params.get("MaxResults"), 500, 1000, "volumes")
+    chunk, token = page(rows, call.params.get("NextToken"), call.params.get("MaxResults"), 500, 500, "volumes")
     out: dict[str, Any] = {"Volumes": [_volume(r, call.region) for r in chunk]}
     if token:
         out["NextToken"] = token
