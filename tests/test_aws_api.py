@@ -758,3 +758,17 @@ def test_the_bench_runs_the_boto3_example_agent(cluster: LocalCluster, tmp_path:
         if "audit" in line
     ]
     assert audits and all(a["executed_by"] == "boto3-example" for a in audits)
+
+
+def test_credentials_are_made_once_and_the_key_can_be_renamed(seeded_db: Database) -> None:
+    env = {"DATABASE_URL": seeded_db.url}
+    first = CliRunner().invoke(app, ["aws", "credentials", "--format", "json"], env=env)
+    assert first.exit_code == 0, first.output
+    renamed = CliRunner().invoke(app, ["aws", "credentials", "--format", "shell", "--name", "my-agent"], env=env)
+    assert renamed.exit_code == 0, renamed.output
+    made = json.loads(first.stdout)
+    assert made["name"] == "aws-api-agent"
+    assert f"export AWS_SECRET_ACCESS_KEY={made['AWS_SECRET_ACCESS_KEY']}" in renamed.stdout.splitlines()
+    assert rows(seeded_db, "select name from driftworld.aws_api_key") == [{"name": "my-agent"}]
+    bad = CliRunner().invoke(app, ["aws", "credentials"], env={"DATABASE_URL": "not a connection string"})
+    assert bad.exit_code == 2 and "DATABASE_URL" in bad.output
