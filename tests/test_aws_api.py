@@ -649,7 +649,8 @@ def test_cloudwatch_and_compute_optimizer_over_every_protocol_they_list(
     assert refused.value.response["Error"]["Code"] in ("InvalidSignatureException", "SignatureDoesNotMatch")
 
 
-MCP_SERVER = "awslabs.billing-cost-management-mcp-server==0.0.42"
+BILLING_MCP = "awslabs.billing-cost-management-mcp-server==0.0.42"
+CLOUDWATCH_MCP = "awslabs.cloudwatch-mcp-server==0.3.1"
 MCP_CLIENT = """
 import asyncio, json, os, sys
 from mcp import ClientSession, StdioServerParameters
@@ -660,36 +661,34 @@ async def main() -> None:
     async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         tools = [t.name for t in (await session.list_tools()).tools]
-        name = next(t for t in tools if t.endswith("cost-explorer"))
-        result = await session.call_tool(name, json.loads(sys.argv[2]))
+        name = next(t for t in tools if t.endswith(sys.argv[2]))
+        result = await session.call_tool(name, json.loads(sys.argv[3]))
         print(json.dumps([getattr(c, "text", "") for c in result.content]))
 
 asyncio.run(main())
 """
+MCP_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
 
 
-def _mcp_venv() -> Path:
-    """AWS's billing MCP server in a virtual environment of its own (it pins other MCP libraries than
-    driftworld), kept between runs under the user's cache folder."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
-    venv = cache / ("mcp-" + MCP_SERVER.replace("==", "-"))
+def _mcp_venv(package: str) -> Path:
+    """One of AWS's MCP servers in a virtual environment of its own (they pin other MCP libraries than
+    driftworld), installed on first use (a few minutes) and kept under the user's cache folder: the test
+    runs when DRIFTWORLD_TEST_MCP=1 or the environment is already there."""
+    venv = MCP_CACHE / ("mcp-" + package.replace("==", "-"))
     ready = venv / "ready"
     if not ready.exists():
+        if os.environ.get("DRIFTWORLD_TEST_MCP") != "1":
+            pytest.skip(f"set DRIFTWORLD_TEST_MCP=1 to install {package} for this test")
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", MCP_SERVER], check=True, timeout=900)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", package], check=True, timeout=900)
         ready.touch()
     return venv
 
 
-@pytest.mark.slow
-def test_aws_billing_mcp_server_reads_the_worlds_costs(api: Api, seeded_db: Database, tmp_path: Path) -> None:
-    """AWS's own billing-cost-management MCP server, started by the MCP SDK's client with AWS_ENDPOINT_URL at
-    driftworld, answers its cost-explorer tool with the world's bill. Its environment is installed on first
-    use (about two minutes), so the test runs when DRIFTWORLD_TEST_MCP=1 or that environment exists."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
-    if os.environ.get("DRIFTWORLD_TEST_MCP") != "1" and not (cache / f"mcp-{MCP_SERVER.replace('==', '-')}").exists():
-        pytest.skip("set DRIFTWORLD_TEST_MCP=1 to install AWS's billing MCP server for this test")
-    venv = _mcp_venv()
+def _call_mcp_tool(api: Api, package: str, tool: str, arguments: dict[str, Any], tmp_path: Path) -> str:
+    """Start the server through the MCP SDK's stdio client with AWS_ENDPOINT_URL at driftworld, call one
+    tool, and return the text it answered."""
+    venv = _mcp_venv(package)
     served, url, region = api
     client_script = tmp_path / "mcp_client.py"
     client_script.write_text(MCP_CLIENT)
@@ -698,10 +697,26 @@ def test_aws_billing_mcp_server_reads_the_worlds_costs(api: Api, seeded_db: Data
         "AWS_ACCESS_KEY_ID": served.key.access_key_id,
         "AWS_SECRET_ACCESS_KEY": served.key.secret_access_key,
         "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
         "AWS_CONFIG_FILE": "/dev/null",
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "FASTMCP_LOG_LEVEL": "ERROR",
     }
+    command = venv / "bin" / package.split("==")[0]
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), str(client_script), str(command), tool, json.dumps(arguments)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return " ".join(json.loads(done.stdout))
+
+
+@pytest.mark.slow
+def test_aws_billing_mcp_server_reads_the_worlds_costs(api: Api, seeded_db: Database, tmp_path: Path) -> None:
+    """AWS's own billing-cost-management MCP server answers its cost-explorer tool with the world's bill."""
     request = {
         "operation": "getCostAndUsage",
         "start_date": "2026-03-29",
@@ -709,23 +724,34 @@ def test_aws_billing_mcp_server_reads_the_worlds_costs(api: Api, seeded_db: Data
         "granularity": "DAILY",
         "metrics": ["UnblendedCost"],
     }
-    done = subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            str(client_script),
-            str(venv / "bin" / "awslabs.billing-cost-management-mcp-server"),
-            json.dumps(request),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    text = " ".join(json.loads(done.stdout))
+    text = _call_mcp_tool(api, BILLING_MCP, "cost-explorer", request, tmp_path)
     for day in ("2026-03-29", "2026-03-30"):
         cost = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", day)[0]["cost"]
         assert f"{float(cost):.2f}" in text or str(cost) in text, text[:2000]
+
+
+@pytest.mark.slow
+def test_aws_cloudwatch_mcp_server_reads_the_worlds_metrics(api: Api, seeded_db: Database, tmp_path: Path) -> None:
+    """AWS's own CloudWatch MCP server answers its get_metric_data tool with an instance's daily CPU."""
+    day = rows(
+        seeded_db,
+        "select m.resource_id, m.date, (m.metric_payload ->> 'cpu_avg')::float as cpu from public.metrics_daily m "
+        "join public.instances i on i.instance_id = m.resource_id where m.resource_type = 'instances' "
+        "and i.region = %s order by m.date desc, m.resource_id limit 1",
+        api[2],
+    )[0]
+    start = dt.datetime.combine(day["date"] - dt.timedelta(days=2), dt.time(), dt.UTC)
+    request = {
+        "namespace": "AWS/EC2",
+        "metric_name": "CPUUtilization",
+        "dimensions": [{"name": "InstanceId", "value": day["resource_id"]}],
+        "start_time": start.isoformat(),
+        "end_time": (start + dt.timedelta(days=3)).isoformat(),
+        "statistic": "Average",
+        "target_datapoints": 3,
+    }
+    text = _call_mcp_tool(api, CLOUDWATCH_MCP, "get_metric_data", request, tmp_path)
+    assert str(round(day["cpu"], 2)).rstrip("0").rstrip(".") in text, text[:2000]
 
 
 def test_the_bench_runs_the_boto3_example_agent(cluster: LocalCluster, tmp_path: Path) -> None:

@@ -19,10 +19,16 @@ comment on column driftworld.aws_api_key.name is
 revoke all on driftworld.aws_api_key from public;
 alter table driftworld.aws_api_key enable row level security;
 
+-- Roles that may exist beside the owner (the agent role; Supabase's API roles) get nothing, whatever
+-- default privileges the schema carries.
 do $$
+declare
+    r text;
 begin
-    if exists (select 1 from pg_roles where rolname = 'driftworld_agent') then
-        revoke all on driftworld.aws_api_key from driftworld_agent;
-    end if;
+    foreach r in array array['driftworld_agent', 'anon', 'authenticated'] loop
+        if exists (select 1 from pg_roles where rolname = r) then
+            execute format('revoke all on driftworld.aws_api_key from %I', r);
+        end if;
+    end loop;
 end
 $$;
