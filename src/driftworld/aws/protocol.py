@@ -91,7 +91,7 @@ def parse(signing_name: str, request: Request) -> Parsed:
     """The operation and its parameters, or ApiError when the request is not one the service model knows."""
     model = service_model(SERVICES[signing_name])
     try:
-        protocol = str(determine_aws_protocol(request, model))
+        protocol = detect(signing_name, request)
         operation, params = create_parser(model, protocol).parse(request)
     except Exception as error:  # the library raises its own parser errors, and werkzeug's for bad routes
         raise ApiError(
@@ -99,6 +99,15 @@ def parse(signing_name: str, request: Request) -> Parsed:
             f"the request is not an operation of {model.service_name}: {error}",
         ) from None
     return Parsed(signing_name, protocol, operation, dict(params or {}))
+
+
+def detect(signing_name: str, request: Request) -> str:
+    """The protocol a request speaks, among those its service lists (CloudWatch takes three)."""
+    model = service_model(SERVICES[signing_name])
+    try:
+        return str(determine_aws_protocol(request, model))
+    except Exception:  # no protocol matches: answer in the service's first
+        return str(model.protocol)
 
 
 def reply(parsed: Parsed, result: dict[str, Any], request: Request) -> Response:
@@ -117,7 +126,7 @@ def error_reply(
     exception = CommonServiceException(
         code=error.code, message=error.message, status_code=error.status, sender_fault=error.sender_fault
     )
-    serializer = create_serializer(model, protocol or model.protocol)
+    serializer = create_serializer(model, protocol or detect(signing_name, request))
     response: Response = serializer.serialize_error_to_response(exception, operation, request.headers, _request_id())
     return response
 

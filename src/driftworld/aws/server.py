@@ -63,7 +63,7 @@ def _utc_session(conn: Conn) -> None:
 class AwsApi:
     """A WSGI application over one world. Every call is one transaction as the agent role."""
 
-    database: Database
+    database: Database = field(repr=False)  # its URL may hold a password
     key: ApiKey
     virtual_clock: bool = False
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
@@ -112,8 +112,8 @@ class AwsApi:
         model = protocol.service_model(protocol.SERVICES[signing_name])
         parsed: Parsed | None = None
         try:
-            parsed = protocol.parse(signing_name, request)
             self._authenticate(request, raw_uri, body, model.protocol)
+            parsed = protocol.parse(signing_name, request)
             return protocol.reply(parsed, self._run(parsed, scope.region if scope else "us-east-1"), request)
         except Exception as failure:  # a bug must still answer in the client's protocol, not as an HTML page
             error = (
