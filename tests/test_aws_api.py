@@ -111,29 +111,42 @@ def test_bad_keys_and_signatures_get_aws_errors(api: Api) -> None:
 
 
 def test_boto3_stop_is_audited_and_credited_after_a_tick(api: Api, seeded_db: Database) -> None:
-    ec2 = client(api, "ec2")
-    region = api[2]
+    """Stopping an idle instance through boto3 writes the agent's UPDATE and audit row; the next tick
+    records the change as the agent's and credits the fixed waste to the key's name."""
     target = rows(
         seeded_db,
-        "select instance_id, id::text as id from public.instances where region = %s and state = 'running' "
-        "and autoscaling_group_id is null order by instance_id limit 1",
-        region,
-    )[0]
-    stopped = ec2.stop_instances(InstanceIds=[target["instance_id"]])["StoppingInstances"][0]
+        "select i.instance_id, i.id::text as id, i.region, w.id as waste from driftworld.waste_ledger w "
+        "join public.instances i on i.id = w.resource_id where w.resource_table = 'instances' "
+        "and w.scenario = 'idle_instance' and w.resolved_on is null and i.state = 'running' "
+        "and i.autoscaling_group_id is null order by i.instance_id limit 1",
+    )
+    assert target, "the seeded world has an open idle instance"
+    served, url, _ = api
+    ec2 = client((served, url, str(target[0]["region"])), "ec2")
+    stopped = ec2.stop_instances(InstanceIds=[target[0]["instance_id"]])["StoppingInstances"][0]
     assert stopped["PreviousState"]["Name"] == "running"
-    assert rows(seeded_db, "select state from public.instances where id = %s", target["id"])[0]["state"] == "stopped"
+    assert rows(seeded_db, "select state from public.instances where id = %s", target[0]["id"])[0]["state"] == "stopped"
     audit = rows(seeded_db, "select executed_by, action, resource_type, resource_id from public.action_audit_log")
     assert audit == [
-        {"executed_by": "boto3-test-agent", "action": "stop", "resource_type": "instances", "resource_id": target["id"]}
+        {
+            "executed_by": "boto3-test-agent",
+            "action": "stop",
+            "resource_type": "instances",
+            "resource_id": target[0]["id"],
+        }
     ]
     driftworld.tick(seeded_db, days=1)
     events = rows(
         seeded_db,
         "select change_source, field_name, new_value from public.resource_change_events "
         "where resource_id = %s and change_source <> 'drift_engine'",
-        target["id"],
+        target[0]["id"],
     )
     assert {"change_source": "agent", "field_name": "state", "new_value": "stopped"} in events
+    credited = rows(
+        seeded_db, "select resolved_by, resolved_by_name from driftworld.waste_ledger where id = %s", target[0]["waste"]
+    )
+    assert credited == [{"resolved_by": "agent", "resolved_by_name": "boto3-test-agent"}]
 
 
 def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> None:
