@@ -209,6 +209,17 @@ def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> No
     tag_groups = ec2_only["ResultsByTime"][0]["Groups"]
     assert all(g["Keys"][0].startswith("env$") for g in tag_groups)
     assert sum(Decimal(g["Metrics"]["AmortizedCost"]["Amount"]) for g in tag_groups) == total
+    keys = ce.get_tags(TimePeriod={"Start": start, "End": end})["Tags"]
+    assert "env" in keys
+    envs = set(ce.get_tags(TimePeriod={"Start": start, "End": end}, TagKey="env")["Tags"])
+    assert envs and envs <= {
+        "prod",
+        "staging",
+        "dev",
+        "preview",
+        "test",
+        "sandbox",
+    }
     with pytest.raises(botocore.exceptions.ClientError) as hourly:
         ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="HOURLY", Metrics=["UnblendedCost"])
     assert hourly.value.response["Error"]["Code"] == "ValidationException"

@@ -334,6 +334,23 @@ def dimension_values(conn: Conn, start: dt.date, end: dt.date, dimension: str) -
     return [str(r["value"]) for r in conn.execute(query, (start, end)).fetchall()]
 
 
+def tag_keys_or_values(conn: Conn, start: dt.date, end: dt.date, key: str | None) -> list[str]:
+    """The tag keys (or one key's values) of the resources billed in the period."""
+    if key is None:
+        picked = sql.SQL("jsonb_object_keys(t.tags)")
+        params: list[Any] = [start, end]
+    else:
+        picked = sql.SQL("t.tags ->> %s::text")
+        params = [key, start, end]
+    query = sql.SQL(
+        "select distinct value from (select {picked} as value from ({tags}) t "
+        "join (select distinct resource_type, resource_id from public.daily_bill where date >= %s and date < %s) b "
+        "on b.resource_type = t.resource_type and b.resource_id = t.resource_id) v "
+        "where value is not null order by 1"
+    ).format(picked=picked, tags=sql.SQL(_read("aws_resource_tags.sql")))
+    return [str(r["value"]) for r in conn.execute(query, params).fetchall()]
+
+
 def total_cost(conn: Conn, start: dt.date, end: dt.date) -> Decimal:
     row = conn.execute(
         "select coalesce(sum(cost), 0) as cost from public.daily_bill where date >= %s and date < %s", (start, end)

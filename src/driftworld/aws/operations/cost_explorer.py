@@ -221,3 +221,14 @@ def get_cost_forecast(call: Call) -> dict[str, Any]:
         "Total": {"Amount": _amount(Decimal(str(round(total, 10)))), "Unit": unit},
         "ForecastResultsByTime": results,
     }
+
+
+@handles("ce", "GetTags")
+def get_tags(call: Call) -> dict[str, Any]:
+    """Tag keys of the resources billed in the period, or the values of one key (`TagKey`)."""
+    start, end = _period(call)
+    key = call.params.get("TagKey")
+    tags = aws_io.tag_keys_or_values(call.conn, start, end, str(key) if key else None)
+    search = str(call.params.get("SearchString") or "").lower()
+    tags = [t for t in tags if search in t.lower()]
+    return {"Tags": tags, "ReturnSize": len(tags), "TotalSize": len(tags)}
