@@ -9,7 +9,6 @@ import string
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -140,14 +139,6 @@ def instance_history(conn: Conn, region: str, days: int, virtual: bool) -> list[
     """Each instance's last `days` days of CPU and network, up to its account's today."""
     return conn.execute(
         _read("aws_instance_history.sql"), {"region": region, "days": days, "virtual": virtual}
-    ).fetchall()
-
-
-def daily_totals(conn: Conn, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-    """The bill's total per day from first to last, inclusive (the trend a forecast follows)."""
-    return conn.execute(
-        "select date, sum(cost) as cost from public.daily_bill where date between %s and %s group by 1 order by 1",
-        (first, last),
     ).fetchall()
 
 
@@ -349,13 +340,6 @@ def tag_keys_or_values(conn: Conn, start: dt.date, end: dt.date, key: str | None
         "where value is not null order by 1"
     ).format(picked=picked, tags=sql.SQL(_read("aws_resource_tags.sql")))
     return [str(r["value"]) for r in conn.execute(query, params).fetchall()]
-
-
-def total_cost(conn: Conn, start: dt.date, end: dt.date) -> Decimal:
-    row = conn.execute(
-        "select coalesce(sum(cost), 0) as cost from public.daily_bill where date >= %s and date < %s", (start, end)
-    ).fetchone()
-    return Decimal(row["cost"]) if row else Decimal(0)
 
 
 # -- CloudWatch ------------------------------------------------------------------------------------
