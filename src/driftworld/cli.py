@@ -531,7 +531,15 @@ def _register_export_and_dashboard_commands() -> None:
     register(app)
 
 
+def _register_aws_commands() -> None:
+    """The AWS API's commands (serve, credentials) live with the API."""
+    from driftworld.aws.cli import register
+
+    register(app, friendly_errors, console, out)
+
+
 _register_service_commands()
 _register_bench_commands()
 _register_mcp_command()
 _register_export_and_dashboard_commands()
+_register_aws_commands()

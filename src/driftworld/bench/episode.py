@@ -3,10 +3,11 @@ tick of one day. The template and the no-agent replay are built once per suite d
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +160,7 @@ class Harness:
             "DRIFTWORLD_AGENT": agent.name,
         }
         with ExitStack() as stack:
+            stack.enter_context(self._aws_api(episode, agent, env))
             if servers is not None and servers.mcp:
                 owner_uri = bench_io.as_uri(self.url(episode))
                 env |= stack.enter_context(
@@ -190,6 +192,22 @@ class Harness:
                 if progress:
                     progress(f"seed {seed} day {index + 1}/{suite.episode_days}")
         return run
+
+    @contextlib.contextmanager
+    def _aws_api(self, episode: str, agent: LoadedAgent, env: dict[str, str]) -> Iterator[None]:
+        """For a command agent, the episode's world behind the AWS API for the episode's length, and the
+        standard AWS variables in `env`, so that an agent written for an AWS SDK runs unchanged."""
+        if agent.command is None:
+            yield
+            return
+        from driftworld.aws.server import serve_in_background  # the protocol layer loads in about a second
+
+        running = serve_in_background(Database(self.url(episode), "bench"), agent.name)
+        env |= running.environment()
+        try:
+            yield
+        finally:
+            running.stop()
 
     def discard(self, name: str) -> None:
         with bench_io.server(self.database.url) as admin:

@@ -1,0 +1,1 @@
+"""The world behind the AWS API: `driftworld aws serve` (docs/aws-api.md)."""

@@ -1,0 +1,80 @@
+"""Lambda: the world's functions (list, change memory or timeout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from driftworld.aws.operations import Call, handles, page
+from driftworld.aws.protocol import ApiError
+from driftworld.store import aws_io
+
+MEMORY_RANGE = (128, 10240)
+
+
+def _rows(call: Call) -> list[dict[str, Any]]:
+    return aws_io.resources(call.conn, "lambda_functions", "lambda_function", "name", call.region)
+
+
+def _arn(row: dict[str, Any]) -> str:
+    return f"arn:aws:lambda:{row['region_name']}:{row['owner_id']}:function:{row['name']}"
+
+
+def _configuration(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "FunctionName": row["name"],
+        "FunctionArn": _arn(row),
+        "Runtime": row["runtime"],
+        "MemorySize": int(row["memory_mb"]),
+        "Timeout": int(row["timeout_seconds"]),
+        "Handler": "index.handler",
+        "PackageType": "Zip",
+        "Architectures": ["x86_64"],
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "Version": "$LATEST",
+    }
+    if row["updated_at"] is not None:
+        out["LastModified"] = row["updated_at"].strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return out
+
+
+def _named(call: Call) -> list[dict[str, Any]]:
+    """The functions a FunctionName names: an ARN names one account's; a bare name names every account's
+    function of that name in the region (one key sees every account)."""
+    name = str(call.params.get("FunctionName", ""))
+    rows = [r for r in _rows(call) if name in (r["name"], _arn(r))]
+    if not rows:
+        raise ApiError("ResourceNotFoundException", f"Function not found: {name}", 404)
+    return rows
+
+
+@handles("lambda", "ListFunctions")
+def list_functions(call: Call) -> dict[str, Any]:
+    chunk, marker = page(_rows(call), call.params.get("Marker"), call.params.get("MaxItems"), 50, 50, "functions")
+    out: dict[str, Any] = {"Functions": [_configuration(r) for r in chunk]}
+    if marker:
+        out["NextMarker"] = marker
+    return out
+
+
+@handles("lambda", "GetFunctionConfiguration")
+def get_function_configuration(call: Call) -> dict[str, Any]:
+    return _configuration(_named(call)[0])
+
+
+@handles("lambda", "UpdateFunctionConfiguration")
+def update_function_configuration(call: Call) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    memory = call.params.get("MemorySize")
+    if memory is not None:
+        if not MEMORY_RANGE[0] <= int(memory) <= MEMORY_RANGE[1]:
+            raise ApiError("InvalidParameterValueException", f"MemorySize must be between {MEMORY_RANGE}.")
+        values["memory_mb"] = int(memory)
+    if call.params.get("Timeout") is not None:
+        values["timeout_seconds"] = int(call.params["Timeout"])
+    if not values:
+        raise ApiError("InvalidParameterValueException", "driftworld changes MemorySize and Timeout")
+    rows = _named(call)
+    for row in rows:
+        aws_io.change(call.conn, call.agent, "lambda_functions", row["row_id"], values, "resize")
+    return _configuration(rows[0] | values)

@@ -1,0 +1,824 @@
+"""The AWS API (`driftworld aws serve`) with real clients: boto3 and the AWS CLI against a server on the
+tests' PostgreSQL, reading and changing a seeded world as the agent role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.exceptions
+import botocore.model
+import psycopg
+import pytest
+from botocore.config import Config
+from typer.testing import CliRunner
+
+import driftworld
+from driftworld.aws.server import AwsApi, make_api, start
+from driftworld.cli import app
+from driftworld.store.cluster import LocalCluster, free_tcp_port
+from driftworld.store.database import Database
+
+Api = tuple[AwsApi, str, str]
+
+
+@pytest.fixture()
+def api(seeded_db: Database) -> Iterator[tuple[AwsApi, str, str]]:
+    """A server over a fresh copy of the seeded world, and the region that has the most instances."""
+    api = make_api(seeded_db, "boto3-test-agent")
+    server, thread = start(api, port=0)
+    region = rows(seeded_db, "select region from public.instances group by 1 order by count(*) desc, 1 limit 1")
+    try:
+        yield api, f"http://127.0.0.1:{server.server_port}", str(region[0]["region"])
+    finally:
+        server.shutdown()
+        thread.join(5)
+        api.close()
+
+
+def client(api: Api, service: str, secret: str | None = None, key_id: str | None = None) -> Any:
+    served, url, region = api
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id=key_id or served.key.access_key_id,
+        aws_secret_access_key=secret or served.key.secret_access_key,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def rows(db: Database, query: str, *params: Any) -> list[dict[str, Any]]:
+    with db.connect() as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def test_describe_instances_matches_the_world_and_filters(api: Api, seeded_db: Database) -> None:
+    ec2 = client(api, "ec2")
+    region = api[2]
+    world = rows(seeded_db, "select instance_id, state, instance_type from public.instances where region = %s", region)
+    found = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+    assert sorted(i["InstanceId"] for i in found) == sorted(r["instance_id"] for r in world)
+    running = ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
+    running_ids = {i["InstanceId"] for r in running["Reservations"] for i in r["Instances"]}
+    assert running_ids == {r["instance_id"] for r in world if r["state"] == "running"}
+    one_type = world[0]["instance_type"]
+    typed = ec2.describe_instances(Filters=[{"Name": "instance-type", "Values": [one_type]}])
+    assert all(i["InstanceType"] == one_type for r in typed["Reservations"] for i in r["Instances"])
+    paged = [
+        i["InstanceId"]
+        for p in ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 5})
+        for r in p["Reservations"]
+        for i in r["Instances"]
+    ]
+    assert sorted(paged) == sorted(r["instance_id"] for r in world)
+    with pytest.raises(botocore.exceptions.ClientError) as missing:
+        ec2.describe_instances(InstanceIds=["i-0123456789abcdef0"])
+    assert missing.value.response["Error"]["Code"] == "InvalidInstanceID.NotFound"
+
+
+def test_bad_keys_and_signatures_get_aws_errors(api: Api) -> None:
+    served = api[0]
+    assert client(api, "sts").get_caller_identity()["Arn"].endswith(":user/boto3-test-agent")
+    with pytest.raises(botocore.exceptions.ClientError) as wrong_secret:
+        client(api, "ec2", secret="x" * 40).describe_regions()
+    assert wrong_secret.value.response["Error"]["Code"] == "AuthFailure"
+    with pytest.raises(botocore.exceptions.ClientError) as wrong_key:
+        client(api, "ce", key_id="AKIAAAAAAAAAAAAAAAAA").get_dimension_values(
+            TimePeriod={"Start": "2026-03-01", "End": "2026-03-31"}, Dimension="SERVICE"
+        )
+    assert wrong_key.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    with pytest.raises(botocore.exceptions.ClientError) as wrong_cw:
+        client(api, "cloudwatch", secret="y" * 40).list_metrics()
+    assert wrong_cw.value.response["Error"]["Code"] in ("InvalidSignatureException", "SignatureDoesNotMatch")
+    assert served.key.secret_access_key not in repr(served.key)
+    with pytest.raises(botocore.exceptions.ClientError) as unserved:
+        client(api, "ec2").describe_vpcs()
+    assert unserved.value.response["Error"]["Code"] == "InvalidAction"
+    with pytest.raises(botocore.exceptions.ClientError) as unserved_json:
+        client(api, "ce").get_reservation_coverage(TimePeriod={"Start": "2026-03-01", "End": "2026-03-31"})
+    assert unserved_json.value.response["Error"]["Code"] == "UnknownOperationException"
+
+
+def test_boto3_stop_is_audited_and_credited_after_a_tick(api: Api, seeded_db: Database) -> None:
+    """Stopping an idle instance through boto3 writes the agent's UPDATE and audit row; the next tick
+    records the change as the agent's and credits the fixed waste to the key's name."""
+    target = rows(
+        seeded_db,
+        "select i.instance_id, i.id::text as id, i.region, w.id as waste from driftworld.waste_ledger w "
+        "join public.instances i on i.id = w.resource_id where w.resource_table = 'instances' "
+        "and w.scenario = 'idle_instance' and w.resolved_on is null and i.state = 'running' "
+        "and i.autoscaling_group_id is null order by i.instance_id limit 1",
+    )
+    assert target, "the seeded world has an open idle instance"
+    served, url, _ = api
+    ec2 = client((served, url, str(target[0]["region"])), "ec2")
+    stopped = ec2.stop_instances(InstanceIds=[target[0]["instance_id"]])["StoppingInstances"][0]
+    assert stopped["PreviousState"]["Name"] == "running"
+    assert rows(seeded_db, "select state from public.instances where id = %s", target[0]["id"])[0]["state"] == "stopped"
+    audit = rows(seeded_db, "select executed_by, action, resource_type, resource_id from public.action_audit_log")
+    assert audit == [
+        {
+            "executed_by": "boto3-test-agent",
+            "action": "stop",
+            "resource_type": "instances",
+            "resource_id": target[0]["id"],
+        }
+    ]
+    driftworld.tick(seeded_db, days=1)
+    events = rows(
+        seeded_db,
+        "select change_source, field_name, new_value from public.resource_change_events "
+        "where resource_id = %s and change_source <> 'drift_engine'",
+        target[0]["id"],
+    )
+    assert {"change_source": "agent", "field_name": "state", "new_value": "stopped"} in events
+    credited = rows(
+        seeded_db, "select resolved_by, resolved_by_name from driftworld.waste_ledger where id = %s", target[0]["waste"]
+    )
+    assert credited == [{"resolved_by": "agent", "resolved_by_name": "boto3-test-agent"}]
+
+
+def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> None:
+    ce = client(api, "ce")
+    region = api[2]
+    start, end = "2026-03-25", "2026-04-01"
+    daily = ce.get_cost_and_usage(
+        TimePeriod={"Start": start, "End": end}, Granularity="DAILY", Metrics=["UnblendedCost", "UsageQuantity"]
+    )["ResultsByTime"]
+    assert [r["TimePeriod"]["Start"] for r in daily] == [
+        (dt.date(2026, 3, 25) + dt.timedelta(days=n)).isoformat() for n in range(7)
+    ]
+    expected = rows(
+        seeded_db,
+        "select date, sum(cost) as cost from public.daily_bill where date >= %s and date < %s group by 1",
+        start,
+        end,
+    )
+    by_day = {r["date"].isoformat(): r["cost"] for r in expected}
+    for result in daily:
+        assert Decimal(result["Total"]["UnblendedCost"]["Amount"]) == by_day[result["TimePeriod"]["Start"]]
+    grouped = ce.get_cost_and_usage(
+        TimePeriod={"Start": "2026-03-01", "End": end},
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}],
+        Filter={"Not": {"Dimensions": {"Key": "SERVICE", "Values": ["AWS Data Transfer"]}}},
+    )
+    groups = grouped["ResultsByTime"][0]["Groups"]
+    assert all(g["Keys"][0] != "AWS Data Transfer" for g in groups)
+    want = rows(
+        seeded_db,
+        "select b.service, a.aws_account_number as account, sum(b.cost) as cost from public.daily_bill b "
+        "join public.cloud_accounts a on a.id = b.account_id where b.date >= '2026-03-01' and b.date < %s "
+        "and b.service <> 'AWS Data Transfer' group by 1, 2",
+        end,
+    )
+    assert {tuple(g["Keys"]): Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in groups} == {
+        (r["service"], r["account"]): r["cost"] for r in want
+    }
+    ec2_only = ce.get_cost_and_usage(
+        TimePeriod={"Start": "2026-03-01", "End": end},
+        Granularity="MONTHLY",
+        Metrics=["AmortizedCost"],
+        Filter={
+            "And": [
+                {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}},
+                {"Dimensions": {"Key": "REGION", "Values": [region]}},
+            ]
+        },
+        GroupBy=[{"Type": "TAG", "Key": "env"}],
+    )
+    total = rows(
+        seeded_db,
+        "select sum(cost) as cost from public.daily_bill where date >= '2026-03-01' and date < %s "
+        "and service = 'Amazon Elastic Compute Cloud - Compute' and region = %s",
+        end,
+        region,
+    )[0]["cost"]
+    tag_groups = ec2_only["ResultsByTime"][0]["Groups"]
+    assert all(g["Keys"][0].startswith("env$") for g in tag_groups)
+    assert sum(Decimal(g["Metrics"]["AmortizedCost"]["Amount"]) for g in tag_groups) == total
+    keys = ce.get_tags(TimePeriod={"Start": start, "End": end})["Tags"]
+    assert "env" in keys
+    envs = set(ce.get_tags(TimePeriod={"Start": start, "End": end}, TagKey="env")["Tags"])
+    assert envs and envs <= {
+        "prod",
+        "staging",
+        "dev",
+        "preview",
+        "test",
+        "sandbox",
+    }
+    with pytest.raises(botocore.exceptions.ClientError) as hourly:
+        ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="HOURLY", Metrics=["UnblendedCost"])
+    assert hourly.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_cloudwatch_serves_ec2_cpu_from_metrics_daily(api: Api, seeded_db: Database) -> None:
+    cw = client(api, "cloudwatch")
+    instance = rows(
+        seeded_db,
+        "select resource_id, date, (metric_payload ->> 'cpu_avg')::float as cpu, "
+        "(metric_payload ->> 'cpu_max')::float as peak from public.metrics_daily "
+        "where resource_type = 'instances' and resource_id in (select instance_id from public.instances "
+        "where region = %s) order by resource_id, date desc limit 1",
+        api[2],
+    )[0]
+    day = instance["date"]
+    start = dt.datetime.combine(day - dt.timedelta(days=6), dt.time(), dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
+    dims = [{"Name": "InstanceId", "Value": instance["resource_id"]}]
+    stats = cw.get_metric_statistics(
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=dims,
+        StartTime=start,
+        EndTime=end,
+        Period=86400,
+        Statistics=["Average", "Maximum"],
+    )["Datapoints"]
+    last = max(stats, key=lambda d: d["Timestamp"])
+    assert last["Timestamp"].date() == day
+    assert last["Average"] == pytest.approx(instance["cpu"])
+    assert last["Maximum"] == pytest.approx(instance["peak"])
+    data = cw.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "cpu",
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": dims},
+                    "Period": 3600,
+                    "Stat": "Average",
+                },
+            }
+        ],
+        StartTime=end - dt.timedelta(days=1),
+        EndTime=end,
+    )["MetricDataResults"][0]
+    assert len(data["Values"]) == 24
+    assert data["Timestamps"][0] > data["Timestamps"][-1]  # newest first, as TimestampDescending
+    assert all(v == pytest.approx(instance["cpu"]) for v in data["Values"])
+    region = api[2]
+    for namespace, metric, dimension, table, value_sql, key in (
+        ("AWS/Lambda", "Invocations", "FunctionName", "lambda_functions", "t.name", "invocations"),
+        (
+            "AWS/ApplicationELB",
+            "RequestCount",
+            "LoadBalancer",
+            "load_balancers",
+            "split_part(t.lb_arn, ':loadbalancer/', 2)",
+            "requests",
+        ),
+    ):
+        sample = rows(
+            seeded_db,
+            f"select {value_sql} as value, m.date, (m.metric_payload ->> %s)::float as total "
+            f"from public.metrics_daily m join public.{table} t on m.resource_id = "
+            f"{'t.id::text' if table == 'lambda_functions' else 't.lb_arn'} "
+            "where m.resource_type = %s and t.region = %s and (m.metric_payload ->> %s)::float > 0 "
+            "order by m.date desc, 1 limit 1",
+            key,
+            table,
+            region,
+            key,
+        )
+        assert sample, f"the seeded world has {table} with {key}"
+        midnight = dt.datetime.combine(sample[0]["date"], dt.time(), dt.UTC)
+        sums = cw.get_metric_statistics(
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=[{"Name": dimension, "Value": sample[0]["value"]}],
+            StartTime=midnight,
+            EndTime=midnight + dt.timedelta(days=1),
+            Period=86400,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        assert [d["Sum"] for d in sums] == [pytest.approx(sample[0]["total"])]
+
+
+def test_volumes_addresses_and_regions(api: Api, seeded_db: Database) -> None:
+    ec2 = client(api, "ec2")
+    region = api[2]
+    regions = {r["RegionName"] for r in ec2.describe_regions()["Regions"]}
+    assert region in regions
+    available = ec2.describe_volumes(Filters=[{"Name": "status", "Values": ["available"]}])["Volumes"]
+    world = rows(seeded_db, "select volume_id from public.volumes where region = %s and state = 'available'", region)
+    assert {v["VolumeId"] for v in available} == {r["volume_id"] for r in world}
+    assert available, "the seeded world has them"
+    if available:
+        ec2.delete_volume(VolumeId=available[0]["VolumeId"])
+        assert not rows(seeded_db, "select 1 from public.volumes where volume_id = %s", available[0]["VolumeId"])
+    idle = [a for a in ec2.describe_addresses()["Addresses"] if "AssociationId" not in a]
+    assert idle
+    if idle:
+        ec2.release_address(AllocationId=idle[0]["AllocationId"])
+        assert not rows(seeded_db, "select 1 from public.elastic_ips where allocation_id = %s", idle[0]["AllocationId"])
+
+
+DRIFTWORLD = Path(sys.executable).parent / "driftworld"
+AWS_CLI = Path(sys.executable).parent / "aws"
+
+
+def _wait_for(port: int, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("driftworld aws serve did not listen within 30 s")
+
+
+def test_aws_cli_against_driftworld_aws_serve(seeded_db: Database) -> None:
+    """The commands a user runs: credentials as env lines, the server as a process, the AWS CLI with
+    --endpoint-url; the agent role never reads the key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"DATABASE_URL": seeded_db.url}
+    printed = subprocess.run(
+        [str(DRIFTWORLD), "aws", "credentials", "--format", "env"], env=env, capture_output=True, text=True, check=True
+    )
+    credentials = dict(line.split("=", 1) for line in printed.stdout.splitlines())
+    assert set(credentials) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"}
+    region = rows(seeded_db, "select region from public.instances group by 1 order by count(*) desc, 1 limit 1")[0]
+    port = free_tcp_port()
+    server = subprocess.Popen(
+        [str(DRIFTWORLD), "aws", "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        _wait_for(port, server)
+        cli_env = (
+            env
+            | credentials
+            | {
+                "AWS_DEFAULT_REGION": str(region["region"]),
+                "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            }
+        )
+
+        def aws(*args: str) -> Any:
+            done = subprocess.run(
+                [str(AWS_CLI), *args, "--endpoint-url", f"http://127.0.0.1:{port}", "--output", "json"],
+                env=cli_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout)
+
+        instances = aws("ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running")
+        running = rows(
+            seeded_db,
+            "select count(*) as n from public.instances where state = 'running' and region = %s",
+            region["region"],
+        )[0]["n"]
+        assert sum(len(r["Instances"]) for r in instances["Reservations"]) == running
+        cost = aws(
+            "ce",
+            "get-cost-and-usage",
+            "--time-period",
+            "Start=2026-03-30,End=2026-03-31",
+            "--granularity",
+            "DAILY",
+            "--metrics",
+            "UnblendedCost",
+        )
+        total = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = '2026-03-30'")[0]["cost"]
+        assert Decimal(cost["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"]) == total
+        metrics = aws("cloudwatch", "list-metrics", "--namespace", "AWS/EC2", "--metric-name", "CPUUtilization")
+        assert metrics["Metrics"]
+    finally:
+        server.terminate()
+        server.wait(10)
+    secret = credentials["AWS_SECRET_ACCESS_KEY"]
+    assert secret not in (server.stderr.read() if server.stderr else "")
+    with seeded_db.connect() as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("set role driftworld_agent")
+        conn.execute("select secret_access_key from driftworld.aws_api_key")
+
+
+def test_rds_elb_lambda_s3_logs_autoscaling_and_snapshots(api: Api, seeded_db: Database) -> None:
+    """Each service's describe call lists the world's rows, and each change lands in the same columns an
+    agent's SQL would write, with an audit row in the key's name."""
+    region = api[2]
+
+    def world(query: str, *params: Any) -> list[dict[str, Any]]:
+        return rows(seeded_db, query, *params)
+
+    rds = client(api, "rds")
+    databases = rds.describe_db_instances()["DBInstances"]
+    assert {d["DBInstanceIdentifier"] for d in databases} == {
+        r["db_instance_id"] for r in world("select db_instance_id from public.rds_instances where region = %s", region)
+    }
+    available = [d for d in databases if d["DBInstanceStatus"] == "available"]
+    assert available, "the seeded world has them"
+    if available:
+        name = available[0]["DBInstanceIdentifier"]
+        rds.modify_db_instance(DBInstanceIdentifier=name, MultiAZ=False, ApplyImmediately=True)
+        assert rds.stop_db_instance(DBInstanceIdentifier=name)["DBInstance"]["DBInstanceStatus"] == "stopped"
+        assert world("select state, multi_az from public.rds_instances where db_instance_id = %s", name) == [
+            {"state": "stopped", "multi_az": False}
+        ]
+    with pytest.raises(botocore.exceptions.ClientError) as missing:
+        rds.describe_db_instances(DBInstanceIdentifier="no-such-db")
+    assert missing.value.response["Error"]["Code"] == "DBInstanceNotFound"
+
+    elb = client(api, "elbv2")
+    balancers = elb.describe_load_balancers()["LoadBalancers"]
+    assert {b["LoadBalancerArn"] for b in balancers} == {
+        r["lb_arn"] for r in world("select lb_arn from public.load_balancers where region = %s", region)
+    }
+    assert balancers
+    if balancers:
+        elb.delete_load_balancer(LoadBalancerArn=balancers[0]["LoadBalancerArn"])
+        assert not world("select 1 from public.load_balancers where lb_arn = %s", balancers[0]["LoadBalancerArn"])
+
+    lam = client(api, "lambda")
+    functions = lam.list_functions()["Functions"]
+    assert (
+        len(functions) == world("select count(*) as n from public.lambda_functions where region = %s", region)[0]["n"]
+    )
+    assert functions
+    if functions:
+        arn = functions[0]["FunctionArn"]
+        assert lam.update_function_configuration(FunctionName=arn, MemorySize=256)["MemorySize"] == 256
+        assert (
+            world("select memory_mb from public.lambda_functions where name = %s", functions[0]["FunctionName"])[0][
+                "memory_mb"
+            ]
+            == 256
+        )
+
+    s3 = client(api, "s3")
+    buckets = s3.list_buckets()["Buckets"]
+    assert {b["Name"] for b in buckets} == {r["name"] for r in world("select name from public.s3_buckets")}
+    bucket = buckets[0]["Name"]
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "tier",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}],
+                    "Expiration": {"Days": 365},
+                }
+            ]
+        },
+    )
+    assert world("select lifecycle_rules from public.s3_buckets where name = %s", bucket)[0]["lifecycle_rules"] == [
+        {
+            "id": "tier",
+            "status": "Enabled",
+            "transitions": [{"days": 30, "storage_class": "STANDARD_IA"}],
+            "expiration": {"days": 365},
+        }
+    ]
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]["Transitions"] == [
+        {"Days": 30, "StorageClass": "STANDARD_IA"}
+    ]
+
+    logs = client(api, "logs")
+    groups = [g for p in logs.get_paginator("describe_log_groups").paginate() for g in p["logGroups"]]
+    assert len(groups) == world("select count(*) as n from public.log_groups where region = %s", region)[0]["n"]
+    logs.put_retention_policy(logGroupName=groups[0]["logGroupName"], retentionInDays=7)
+    assert world(
+        "select retention_days, retention_in_days from public.log_groups where name = %s", groups[0]["logGroupName"]
+    ) == [{"retention_days": 7, "retention_in_days": 7}]
+
+    autoscaling = client(api, "autoscaling")
+    asgs = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert {g["AutoScalingGroupName"] for g in asgs} == {
+        r["name"] for r in world("select name from public.autoscaling_groups where region = %s", region)
+    }
+    assert asgs
+    if asgs:
+        group = asgs[0]
+        assert len(group["Instances"]) == group["DesiredCapacity"]
+        autoscaling.update_auto_scaling_group(
+            AutoScalingGroupName=group["AutoScalingGroupName"], MinSize=0, DesiredCapacity=0
+        )
+        assert (
+            world(
+                "select desired_capacity from public.autoscaling_groups where name = %s", group["AutoScalingGroupName"]
+            )[0]["desired_capacity"]
+            == 0
+        )
+
+    ec2 = client(api, "ec2")
+    snapshots = ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    assert {s["SnapshotId"] for s in snapshots} == {
+        r["snapshot_id"] for r in world("select snapshot_id from public.snapshots where region = %s", region)
+    }
+    assert snapshots
+    if snapshots:
+        ec2.delete_snapshot(SnapshotId=snapshots[0]["SnapshotId"])
+        assert not world("select 1 from public.snapshots where snapshot_id = %s", snapshots[0]["SnapshotId"])
+    gp2 = world("select volume_id from public.volumes where region = %s and volume_type = 'gp2' limit 1", region)
+    assert gp2
+    if gp2:
+        ec2.modify_volume(VolumeId=gp2[0]["volume_id"], VolumeType="gp3")
+        assert (
+            world("select volume_type from public.volumes where volume_id = %s", gp2[0]["volume_id"])[0]["volume_type"]
+            == "gp3"
+        )
+    audited = world("select distinct executed_by from public.action_audit_log")
+    assert audited == [{"executed_by": "boto3-test-agent"}]
+
+
+def test_compute_optimizer_forecast_and_costs_by_resource(api: Api, seeded_db: Database) -> None:
+    """The world's own recommendations (over CBOR, as boto3 speaks to Compute Optimizer), the forecast
+    from the trend, and costs by resource over the last 14 virtual days."""
+    region = api[2]
+    optimizer = client(api, "compute-optimizer")
+    recommendations = optimizer.get_ec2_instance_recommendations()["instanceRecommendations"]
+    assert recommendations
+    for item in recommendations:
+        option = item["recommendationOptions"][0]
+        assert item["finding"] in ("Overprovisioned", "Underprovisioned", "Optimized")
+        if item["finding"] == "Overprovisioned":
+            assert option["instanceType"] != item["currentInstanceType"]
+            assert option["savingsOpportunity"]["estimatedMonthlySavings"]["value"] > 0
+        assert item["instanceArn"].startswith(f"arn:aws:ec2:{region}:")
+    overprovisioned = optimizer.get_ec2_instance_recommendations(
+        filters=[{"name": "Finding", "values": ["Overprovisioned"]}]
+    )
+    assert all(i["finding"] == "Overprovisioned" for i in overprovisioned["instanceRecommendations"])
+    volumes = optimizer.get_ebs_volume_recommendations()["volumeRecommendations"]
+    for volume in volumes:
+        if volume["currentConfiguration"]["volumeType"] == "gp2":
+            assert volume["finding"] == "NotOptimized"
+            assert volume["volumeRecommendationOptions"][0]["configuration"]["volumeType"] == "gp3"
+
+    ce = client(api, "ce")
+    forecast = ce.get_cost_forecast(
+        TimePeriod={"Start": "2026-03-31", "End": "2026-04-07"}, Metric="UNBLENDED_COST", Granularity="DAILY"
+    )
+    assert len(forecast["ForecastResultsByTime"]) == 7
+    assert Decimal(forecast["Total"]["Amount"]) > 0
+    for day in forecast["ForecastResultsByTime"]:
+        assert (
+            Decimal(day["PredictionIntervalLowerBound"])
+            <= Decimal(day["MeanValue"])
+            <= Decimal(day["PredictionIntervalUpperBound"])
+        )
+    compute = {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}}
+    by_resource = ce.get_cost_and_usage_with_resources(
+        TimePeriod={"Start": "2026-03-25", "End": "2026-04-01"},
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        Filter=compute,
+        GroupBy=[{"Type": "DIMENSION", "Key": "RESOURCE_ID"}],
+    )["ResultsByTime"][0]["Groups"]
+    want = rows(
+        seeded_db,
+        "select resource_id, sum(cost) as cost from public.daily_bill where date >= '2026-03-25' "
+        "and service = 'Amazon Elastic Compute Cloud - Compute' group by 1",
+    )
+    assert {g["Keys"][0]: Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in by_resource} == {
+        r["resource_id"]: r["cost"] for r in want
+    }
+    with pytest.raises(botocore.exceptions.ClientError) as too_old:
+        ce.get_cost_and_usage_with_resources(
+            TimePeriod={"Start": "2026-03-01", "End": "2026-04-01"},
+            Granularity="MONTHLY",
+            Metrics=["UnblendedCost"],
+            Filter=compute,
+        )
+    assert too_old.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_the_example_boto3_agent_runs_unchanged(api: Api, seeded_db: Database) -> None:
+    """examples/boto3_agent.py, configured only by the standard AWS variables, cleans the world."""
+    served, url, region = api
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": served.key.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": served.key.secret_access_key,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "DRIFTWORLD_VIRTUAL_DATE": "2026-03-31",
+    }
+    example = Path(__file__).resolve().parents[1] / "examples" / "boto3_agent.py"
+    done = subprocess.run([sys.executable, str(example)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    actions = done.stdout.splitlines()
+    assert any("released" in a for a in actions)
+    audited = rows(seeded_db, "select executed_by, count(*) as n from public.action_audit_log group by 1")
+    assert len(audited) == 1 and audited[0]["executed_by"] == "boto3-test-agent"
+    assert audited[0]["n"] >= len(actions)
+
+
+@pytest.mark.parametrize("wire", ["smithy-rpc-v2-cbor", "query"])
+def test_cloudwatch_and_compute_optimizer_over_every_protocol_they_list(
+    api: Api, seeded_db: Database, wire: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore 1.44 picks JSON for CloudWatch and Compute Optimizer; other SDKs pick CBOR first, older ones
+    query. A client made to prefer each gets the same answers."""
+    preferred = (wire, *[p for p in botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS if p != wire])
+    monkeypatch.setattr(botocore.model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", preferred)
+    served, url, region = api
+    session = boto3.session.Session(
+        aws_access_key_id=served.key.access_key_id,
+        aws_secret_access_key=served.key.secret_access_key,
+        region_name=region,
+    )
+    cloudwatch = session.client("cloudwatch", endpoint_url=url)
+    assert cloudwatch.meta.service_model.resolved_protocol == wire
+    metrics = cloudwatch.list_metrics(Namespace="AWS/EC2", MetricName="CPUUtilization")["Metrics"]
+    listed = {m["Dimensions"][0]["Value"] for m in metrics}
+    day = rows(
+        seeded_db,
+        "select m.resource_id, m.date, (m.metric_payload ->> 'cpu_avg')::float as cpu from public.metrics_daily m "
+        "join public.instances i on i.instance_id = m.resource_id where m.resource_type = 'instances' "
+        "and i.region = %s order by m.date desc, m.resource_id limit 1",
+        region,
+    )[0]
+    assert day["resource_id"] in listed
+    start = dt.datetime.combine(day["date"], dt.time(), dt.UTC)
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=[{"Name": "InstanceId", "Value": day["resource_id"]}],
+        StartTime=start,
+        EndTime=start + dt.timedelta(days=1),
+        Period=86400,
+        Statistics=["Average"],
+    )["Datapoints"]
+    assert [p["Average"] for p in points] == [pytest.approx(day["cpu"])]
+    assert points[0]["Timestamp"] == start
+    if wire == "smithy-rpc-v2-cbor":
+        optimizer = session.client("compute-optimizer", endpoint_url=url)
+        assert optimizer.meta.service_model.resolved_protocol == wire
+        assert optimizer.get_ec2_instance_recommendations()["instanceRecommendations"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        boto3.session.Session(
+            aws_access_key_id=served.key.access_key_id, aws_secret_access_key="z" * 40, region_name=region
+        ).client("cloudwatch", endpoint_url=url, config=Config(retries={"max_attempts": 1})).list_metrics()
+    assert refused.value.response["Error"]["Code"] in ("InvalidSignatureException", "SignatureDoesNotMatch")
+
+
+BILLING_MCP = "awslabs.billing-cost-management-mcp-server==0.0.42"
+CLOUDWATCH_MCP = "awslabs.cloudwatch-mcp-server==0.3.1"
+MCP_CLIENT = """
+import asyncio, json, os, sys
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+async def main() -> None:
+    server = StdioServerParameters(command=sys.argv[1], args=[], env=dict(os.environ))
+    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = [t.name for t in (await session.list_tools()).tools]
+        name = next(t for t in tools if t.endswith(sys.argv[2]))
+        result = await session.call_tool(name, json.loads(sys.argv[3]))
+        print(json.dumps([getattr(c, "text", "") for c in result.content]))
+
+asyncio.run(main())
+"""
+MCP_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
+
+
+def _mcp_venv(package: str) -> Path:
+    """One of AWS's MCP servers in a virtual environment of its own (they pin other MCP libraries than
+    driftworld), installed on first use (a few minutes) and kept under the user's cache folder: the test
+    runs when DRIFTWORLD_TEST_MCP=1 or the environment is already there."""
+    venv = MCP_CACHE / ("mcp-" + package.replace("==", "-"))
+    ready = venv / "ready"
+    if not ready.exists():
+        if os.environ.get("DRIFTWORLD_TEST_MCP") != "1":
+            pytest.skip(f"set DRIFTWORLD_TEST_MCP=1 to install {package} for this test")
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", package], check=True, timeout=900)
+        ready.touch()
+    return venv
+
+
+def _call_mcp_tool(api: Api, package: str, tool: str, arguments: dict[str, Any], tmp_path: Path) -> str:
+    """Start the server through the MCP SDK's stdio client with AWS_ENDPOINT_URL at driftworld, call one
+    tool, and return the text it answered."""
+    venv = _mcp_venv(package)
+    served, url, region = api
+    client_script = tmp_path / "mcp_client.py"
+    client_script.write_text(MCP_CLIENT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": served.key.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": served.key.secret_access_key,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "FASTMCP_LOG_LEVEL": "ERROR",
+    }
+    command = venv / "bin" / package.split("==")[0]
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), str(client_script), str(command), tool, json.dumps(arguments)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return " ".join(json.loads(done.stdout))
+
+
+@pytest.mark.slow
+def test_aws_billing_mcp_server_reads_the_worlds_costs(api: Api, seeded_db: Database, tmp_path: Path) -> None:
+    """AWS's own billing-cost-management MCP server answers its cost-explorer tool with the world's bill."""
+    request = {
+        "operation": "getCostAndUsage",
+        "start_date": "2026-03-29",
+        "end_date": "2026-03-31",
+        "granularity": "DAILY",
+        "metrics": ["UnblendedCost"],
+    }
+    text = _call_mcp_tool(api, BILLING_MCP, "cost-explorer", request, tmp_path)
+    for day in ("2026-03-29", "2026-03-30"):
+        cost = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", day)[0]["cost"]
+        assert f"{float(cost):.2f}" in text or str(cost) in text, text[:2000]
+
+
+@pytest.mark.slow
+def test_aws_cloudwatch_mcp_server_reads_the_worlds_metrics(api: Api, seeded_db: Database, tmp_path: Path) -> None:
+    """AWS's own CloudWatch MCP server answers its get_metric_data tool with an instance's daily CPU."""
+    day = rows(
+        seeded_db,
+        "select m.resource_id, m.date, (m.metric_payload ->> 'cpu_avg')::float as cpu from public.metrics_daily m "
+        "join public.instances i on i.instance_id = m.resource_id where m.resource_type = 'instances' "
+        "and i.region = %s order by m.date desc, m.resource_id limit 1",
+        api[2],
+    )[0]
+    start = dt.datetime.combine(day["date"] - dt.timedelta(days=2), dt.time(), dt.UTC)
+    request = {
+        "namespace": "AWS/EC2",
+        "metric_name": "CPUUtilization",
+        "dimensions": [{"name": "InstanceId", "value": day["resource_id"]}],
+        "start_time": start.isoformat(),
+        "end_time": (start + dt.timedelta(days=3)).isoformat(),
+        "statistic": "Average",
+        "target_datapoints": 3,
+    }
+    text = _call_mcp_tool(api, CLOUDWATCH_MCP, "get_metric_data", request, tmp_path)
+    assert str(round(day["cpu"], 2)).rstrip("0").rstrip(".") in text, text[:2000]
+
+
+def test_the_bench_runs_the_boto3_example_agent(cluster: LocalCluster, tmp_path: Path) -> None:
+    """`bench run --agent-cmd` gives the command the episode's world behind the AWS API (AWS_ENDPOINT_URL and
+    the key in its environment): the boto3 example fixes waste, credited to its name."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "boto3_agent.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "DATABASE_URL": cluster.url("postgres"),
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }
+    result = CliRunner().invoke(
+        app,
+        [
+            *("bench", "run", "--suite", "smoke", "--seeds", "1", "--format", "json", "--name", "boto3-example"),
+            *("--agent-cmd", f"{sys.executable} {example}", "--out", str(tmp_path)),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    episode = summary["episodes"][0]
+    assert episode["fixed"], (tmp_path / "seed-1" / "agent.log").read_text()[-3000:]
+    assert summary["dollars_saved"] > 0
+    log = next(tmp_path.glob("seed-*")).joinpath("agent.log").read_text()
+    assert "Traceback" not in log
+    audits = [
+        json.loads(line)["audit"]
+        for line in next(tmp_path.glob("seed-*")).joinpath("actions.jsonl").read_text().splitlines()
+        if "audit" in line
+    ]
+    assert audits and all(a["executed_by"] == "boto3-example" for a in audits)
+
+
+def test_credentials_are_made_once_and_the_key_can_be_renamed(seeded_db: Database) -> None:
+    env = {"DATABASE_URL": seeded_db.url}
+    first = CliRunner().invoke(app, ["aws", "credentials", "--format", "json"], env=env)
+    assert first.exit_code == 0, first.output
+    renamed = CliRunner().invoke(app, ["aws", "credentials", "--format", "shell", "--name", "my-agent"], env=env)
+    assert renamed.exit_code == 0, renamed.output
+    made = json.loads(first.stdout)
+    assert made["name"] == "aws-api-agent"
+    assert f"export AWS_SECRET_ACCESS_KEY={made['AWS_SECRET_ACCESS_KEY']}" in renamed.stdout.splitlines()
+    assert rows(seeded_db, "select name from driftworld.aws_api_key") == [{"name": "my-agent"}]
+    bad = CliRunner().invoke(app, ["aws", "credentials"], env={"DATABASE_URL": "not a connection string"})
+    assert bad.exit_code == 2 and "DATABASE_URL" in bad.output
