@@ -822,3 +822,76 @@ def test_credentials_are_made_once_and_the_key_can_be_renamed(seeded_db: Databas
     assert rows(seeded_db, "select name from driftworld.aws_api_key") == [{"name": "my-agent"}]
     bad = CliRunner().invoke(app, ["aws", "credentials"], env={"DATABASE_URL": "not a connection string"})
     assert bad.exit_code == 2 and "DATABASE_URL" in bad.output
+
+
+def test_as_today_shows_the_worlds_newest_day_as_the_real_date(
+    seeded_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --as-today an agent that computes its windows from its own clock reads the world's last days:
+    times go in moved back to the world's days and come out moved forward, by whole days."""
+    api = make_api(seeded_db, "clock-agent", as_today=True)
+    server, thread = start(api, port=0)
+    try:
+        newest = rows(seeded_db, "select max(virtual_date) as day from public.virtual_clock")[0]["day"]
+        today = dt.datetime.now(dt.UTC).date()
+        days = (today - newest).days
+        region = rows(seeded_db, "select region from public.instances group by 1 order by count(*) desc, 1 limit 1")
+        served: Api = (api, f"http://127.0.0.1:{server.server_port}", str(region[0]["region"]))
+        ce = client(served, "ce")
+        result = ce.get_cost_and_usage(
+            TimePeriod={"Start": today.isoformat(), "End": (today + dt.timedelta(days=1)).isoformat()},
+            Granularity="DAILY",
+            Metrics=["UnblendedCost"],
+        )["ResultsByTime"][0]
+        bill = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", newest)[0]["cost"]
+        assert result["TimePeriod"]["Start"] == today.isoformat()
+        assert Decimal(result["Total"]["UnblendedCost"]["Amount"]) == bill
+        instance = rows(
+            seeded_db,
+            "select m.resource_id, (m.metric_payload ->> 'cpu_avg')::float as cpu, i.launch_time "
+            "from public.metrics_daily m join public.instances i on i.instance_id = m.resource_id "
+            "where m.resource_type = 'instances' and m.date = %s and i.region = %s order by 1 limit 1",
+            newest,
+            served[2],
+        )[0]
+        midnight = dt.datetime.combine(today, dt.time(), dt.UTC)
+        points = client(served, "cloudwatch").get_metric_statistics(
+            Namespace="AWS/EC2",
+            MetricName="CPUUtilization",
+            Dimensions=[{"Name": "InstanceId", "Value": instance["resource_id"]}],
+            StartTime=midnight - dt.timedelta(days=6),
+            EndTime=midnight + dt.timedelta(days=1),
+            Period=86400,
+            Statistics=["Average"],
+        )["Datapoints"]
+        last = max(points, key=lambda p: p["Timestamp"])
+        assert last["Timestamp"] == midnight and last["Average"] == pytest.approx(instance["cpu"])
+        for wire in ("smithy-rpc-v2-cbor", "query"):  # timestamps arrive as CBOR tags and ISO strings too
+            preferred = (wire, *[p for p in botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS if p != wire])
+            monkeypatch.setattr(botocore.model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", preferred)
+            again = client(served, "cloudwatch").get_metric_data(
+                MetricDataQueries=[
+                    {
+                        "Id": "cpu",
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": "AWS/EC2",
+                                "MetricName": "CPUUtilization",
+                                "Dimensions": [{"Name": "InstanceId", "Value": instance["resource_id"]}],
+                            },
+                            "Period": 86400,
+                            "Stat": "Average",
+                        },
+                    }
+                ],
+                StartTime=midnight,
+                EndTime=midnight + dt.timedelta(days=1),
+            )["MetricDataResults"][0]
+            assert again["Timestamps"] == [midnight], wire
+        described = client(served, "ec2").describe_instances(InstanceIds=[instance["resource_id"]])
+        launched = described["Reservations"][0]["Instances"][0]["LaunchTime"]
+        assert launched == instance["launch_time"] + dt.timedelta(days=days)
+    finally:
+        server.shutdown()
+        thread.join(5)
+        api.close()

@@ -32,6 +32,14 @@ def register(
     def aws_serve(
         port: Annotated[int, typer.Option(min=0, max=65535, help="the port on localhost")] = 4566,
         host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+        as_today: Annotated[
+            bool,
+            typer.Option(
+                "--as-today",
+                help="show the world's newest simulated day as today: every time in a call moves by whole days, "
+                "so agents that take 'now' from their own clock read the world's last days",
+            ),
+        ] = False,
     ) -> None:
         """Serve the AWS API over this world (embedded or DATABASE_URL) until interrupted. Calls must be signed
         with the world's key (`driftworld aws credentials`); they read and change the world as the
@@ -43,7 +51,7 @@ def register(
             database = resolve_database(settings)
             with database.connect() as conn:
                 require_current(conn, settings.migrations_dir)
-            api = make_api(database)
+            api = make_api(database, as_today=as_today)
             try:
                 server, thread = start(api, host, port)
             except OSError as error:

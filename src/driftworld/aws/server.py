@@ -17,7 +17,7 @@ from psycopg_pool import ConnectionPool
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request as WsgiRequest
 
-from driftworld.aws import protocol
+from driftworld.aws import protocol, timeshift
 from driftworld.aws.operations import HANDLERS, Call
 from driftworld.aws.protocol import ApiError, Parsed, Request, Response
 from driftworld.aws.sigv4 import SignatureError, parse_authorization, verify
@@ -66,6 +66,7 @@ class AwsApi:
     database: Database = field(repr=False)  # its URL may hold a password
     key: ApiKey
     virtual_clock: bool = False
+    as_today: bool = False  # show the world's newest simulated day as the real date (docs/aws-api.md)
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     pool: ConnectionPool[Conn] = field(init=False)
 
@@ -160,6 +161,14 @@ class AwsApi:
                 message = "AWS was not able to validate the provided access credentials"
             raise ApiError(code, message, status) from None
 
+    def _days_to_today(self, conn: Conn) -> int:
+        """How many days later the world's times are shown: 0, or with `as_today` the days from the world's
+        newest simulated day to the real date."""
+        if not self.as_today:
+            return 0
+        newest = aws_io.virtual_today(conn)
+        return (self.now().date() - newest).days if newest else 0
+
     def _run(self, parsed: Parsed, region: str) -> dict[str, Any]:
         name = parsed.operation.service_model.service_name
         handler = HANDLERS.get((name, parsed.operation.name))
@@ -171,13 +180,16 @@ class AwsApi:
             )
         try:
             with self.pool.connection() as conn, aws_io.as_agent(conn):
-                return handler(Call(conn, region, self.key.name, parsed.params, self.virtual_clock))
+                days = self._days_to_today(conn)
+                params = timeshift.shift(parsed.params, parsed.operation.input_shape, -days)
+                result = handler(Call(conn, region, self.key.name, params, self.virtual_clock))
+                return dict(timeshift.shift(result, parsed.operation.output_shape, days))
         except psycopg.Error as error:
             log.exception("database error in %s %s", name, parsed.operation.name)
             raise ApiError("InternalFailure", f"the world's database failed: {error.sqlstate}", 500, False) from None
 
 
-def make_api(database: Database, key_name: str | None = None) -> AwsApi:
+def make_api(database: Database, key_name: str | None = None, as_today: bool = False) -> AwsApi:
     """The application over a migrated, seeded world, with the world's key (made on first use)."""
     with database.connect() as conn:
         key = aws_io.ensure_api_key(conn, key_name)
@@ -187,7 +199,7 @@ def make_api(database: Database, key_name: str | None = None) -> AwsApi:
                 f"this login cannot act as the {aws_io.AGENT_ROLE} role: the AWS API runs every call as that role "
                 "(run `driftworld db migrate` as a role that may create roles, or grant it to this login)"
             )
-    return AwsApi(database, key, virtual)
+    return AwsApi(database, key, virtual, as_today)
 
 
 @dataclass
