@@ -12,34 +12,10 @@ from typing import Any
 from driftworld.mcp_server.kinds import provider_id
 from driftworld.mcp_server.replies import Refused
 from driftworld.model.catalogue import EBS_GB_MONTH, EC2_HOURLY, RDS_HOURLY
+from driftworld.model.rules.log_storage import RETENTION_DAYS
 
 Row = dict[str, Any]
 Decision = Callable[[Row], dict[str, Any] | None]
-# CloudWatch Logs accepts only these retention periods (days).
-RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 STORAGE_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
 LAMBDA_MEMORY_MB = (128, 10240)
 

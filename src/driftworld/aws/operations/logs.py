@@ -7,32 +7,8 @@ from typing import Any
 
 from driftworld.aws.operations import Call, handles, page
 from driftworld.aws.protocol import ApiError
+from driftworld.model.rules.log_storage import RETENTION_DAYS
 from driftworld.store import aws_io
-
-RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 
 
 def _rows(call: Call) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
+
+from driftworld.store.agent_io import apply_as_agent
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -41,37 +42,7 @@ def verdict(conn: Conn, table: str, row_id: str, today: dt.date) -> str:
 def change(conn: Conn, agent: str, table: str, row_id: str, values: dict[str, Any] | None, action: str) -> None:
     """Update the row (None: delete it) and log the action, in one transaction."""
     with conn.transaction():
-        before = conn.execute(
-            sql.SQL("select to_jsonb(t) as row from public.{} t where id = %s").format(sql.Identifier(table)),
-            (row_id,),
-        ).fetchone()
-        if before is None:
-            return
-        after: Any = None
-        if values is None:
-            conn.execute(sql.SQL("delete from public.{} where id = %s").format(sql.Identifier(table)), (row_id,))
-        else:
-            assignments = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(column)) for column in values)
-            query = sql.SQL("update public.{} t set {} where id = %s returning to_jsonb(t) as row").format(
-                sql.Identifier(table), assignments
-            )
-            params = [Jsonb(v) if isinstance(v, dict | list) else v for v in values.values()]
-            found = conn.execute(query, [*params, row_id]).fetchone()
-            after = found["row"] if found else None
-        conn.execute(
-            "insert into public.action_audit_log (action, resource_type, resource_id, resource_name, success, "
-            "message, previous_state, new_state, executed_by) values (%s, %s, %s, %s, true, %s, %s, %s, %s)",
-            (
-                action,
-                table,
-                row_id,
-                before["row"].get("name"),
-                f"{agent}: {action}",
-                Jsonb(before["row"]),
-                Jsonb(after) if after is not None else None,
-                agent,
-            ),
-        )
+        apply_as_agent(conn, agent, table, row_id, values, action, f"{agent}: {action}")
 
 
 def recommend(conn: Conn, agent: str, table: str, row_id: str, action: str, rationale: str) -> None:

@@ -30,3 +30,30 @@ def ingestion_cost(ingested_gb: float) -> float:
 
 def storage_cost(stored_gb: float) -> float:
     return catalogue.monthly_to_daily(stored_gb * catalogue.LOG_STORAGE_GB_MONTH)
+
+
+# The retention periods CloudWatch Logs accepts (days): what an agent may set through the MCP server or the AWS API.
+RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
