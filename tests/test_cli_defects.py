@@ -136,14 +136,19 @@ def test_a_reset_killed_midway_leaves_the_old_world(empty_db: Database) -> None:
 
 
 def test_ctrl_c_during_a_long_tick_says_how_many_days_committed(seeded_db: Database) -> None:
-    env = {**os.environ, "DATABASE_URL": seeded_db.url, "DRIFTWORLD_TICK_WORKERS": "1"}
+    env = {**os.environ, "DATABASE_URL": seeded_db.url, "DRIFTWORLD_TICK_WORKERS": "2"}
     before = execute(seeded_db, "select count(*) as n from driftworld.tick_ledger")[0]["n"]
     process = subprocess.Popen(
-        cli_command("tick", "--days", "300"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cli_command("tick", "--days", "300"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as in a terminal
     )
     newer = "select count(*) as n from driftworld.tick_ledger"
     assert wait_until(lambda: execute(seeded_db, newer)[0]["n"] > before + 2, 60)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the workers too
     _, stderr = process.communicate(timeout=60)
     committed = execute(seeded_db, newer)[0]["n"] - before
     assert process.returncode == 130, stderr

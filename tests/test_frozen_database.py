@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 from driftworld.engine.tick import tick
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
-from tests.test_service_support import cli_command, clocks, execute, ledger, wait_until
+from tests.test_service_support import ServerProcess, cli_command, clocks, execute, ledger, post_tick, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 WATCHDOG_S = 2
@@ -108,3 +109,32 @@ def test_the_cli_exits_with_one_line_and_the_table_so_far(cluster: LocalCluster,
     assert "Traceback" not in stderr
     assert "failed" in stdout and "tick: newest virtual day" in stdout, stdout
     assert tick(seeded_db, days=1).ok
+
+
+def test_the_service_replies_500_with_each_accounts_outcome(
+    cluster: LocalCluster, seeded_db: Database, tmp_path: Path
+) -> None:
+    count = "select count(*) as n from driftworld.tick_ledger"
+    before = execute(seeded_db, count)[0]["n"]
+    server = ServerProcess(seeded_db.url, tmp_path, DRIFTWORLD_DB_WATCHDOG=str(WATCHDOG_S)).wait_ready()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            reply = pool.submit(post_tick, server.url, {"days": 300})
+            with thawed_at_the_end(cluster) as stopped:
+                assert wait_until(lambda: execute(seeded_db, count)[0]["n"] > before + 2, 60, interval=0.05)
+                freeze(cluster, stopped)
+                started = time.monotonic()
+                response = reply.result(timeout=WATCHDOG_S + 15)
+                elapsed = time.monotonic() - started
+        assert response.status_code == 500 and elapsed < WATCHDOG_S + 10, (response.status_code, elapsed)
+        body = response.json()
+        assert body["ok"] is False and "answered nothing" in body["error"]
+        assert len(body["accounts"]) == 2
+        committed = execute(seeded_db, count)[0]["n"] - before
+        reported = sum(a["daysSimulated"] for a in body["accounts"])
+        # a batch cut off as it committed may have committed unreported: at most one day per account
+        assert reported <= committed <= reported + len(body["accounts"]), (reported, committed)
+        assert all(a["status"] == "failed" and "answered nothing" in a["error"] for a in body["accounts"])
+        assert post_tick(server.url, {}).status_code == 200
+    finally:
+        server.stop()

@@ -20,6 +20,7 @@ from rich.table import Table
 from driftworld.config import load_settings
 from driftworld.engine.clock import WorldNotSeeded, read_settings
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
+from driftworld.engine.workers import shutdown_workers
 from driftworld.model.difficulty import difficulty as level
 from driftworld.model.intensity import MAX_MULTIPLIER, DriftIntensity, check_names, validate
 from driftworld.model.scenarios import SCENARIOS
@@ -489,6 +490,7 @@ def tick_command(
                 failed = next((a.error for a in result.accounts if a.status == "failed"), None)
                 console.print(f"[bold red]error:[/] {escape(failed or 'the tick was abandoned')}", soft_wrap=True)
         except KeyboardInterrupt:
+            shutdown_workers()  # the batches under way finish first: their days count, and stay
             with target.connect() as conn:
                 committed = ledger_days(conn) - committed_before
             console.print(

@@ -13,7 +13,13 @@ from types import TracebackType
 
 
 def silence_message(seconds: float) -> str:
-    return f"the database answered nothing for {seconds:g} s: the tick was abandoned (what committed stays)"
+    """The error of each account an abandoned tick did not finish. A batch cut off while the server was
+    committing it may have committed without its outcome reaching the tick: the next tick reads the
+    ledger and goes on from there, never repeating a day."""
+    return (
+        f"the database answered nothing for {seconds:g} s: the tick was abandoned "
+        "(committed days stay; the day under way may have committed too)"
+    )
 
 
 class Watchdog:

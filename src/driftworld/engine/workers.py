@@ -14,6 +14,7 @@ import functools
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -47,7 +48,7 @@ def _shared_pool(workers: int) -> ProcessPoolExecutor:
                 _pool[1].shutdown(wait=False)  # another worker count was asked for; running batches finish
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["driftworld.engine.account_day"])
-            _pool = (workers, ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent))
+            _pool = (workers, ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started))
         return _pool[1]
 
 
@@ -135,6 +136,13 @@ def failed(chunk: list[Account], error: str) -> Outcomes:
 
 
 # -- inside a worker process -------------------------------------------------------------------------
+
+
+def _worker_started() -> None:
+    """Ctrl-C in a terminal reaches every process of the group: the tick's caller decides what it means
+    (the batches under way finish, their days stay), so a worker ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
 
 
 def _exit_with_parent() -> None:
