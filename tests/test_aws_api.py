@@ -895,3 +895,17 @@ def test_as_today_shows_the_worlds_newest_day_as_the_real_date(
         server.shutdown()
         thread.join(5)
         api.close()
+
+
+def test_the_protocol_layer_leaves_the_proxy_settings_alone() -> None:
+    """LocalStack's config appends `[::1]` to no_proxy on import; httpx clients (and the bench's agents, which
+    inherit the environment) then fail to parse it. Importing the API must leave the variables as they were."""
+    import importlib
+    import os
+
+    import driftworld.aws.protocol as protocol
+
+    before = {name: os.environ.get(name) for name in ("no_proxy", "NO_PROXY")}
+    importlib.reload(protocol.localstack_config)
+    protocol._undo_localstack_proxy_settings()
+    assert {name: os.environ.get(name) for name in ("no_proxy", "NO_PROXY")} == before

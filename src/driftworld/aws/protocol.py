@@ -4,18 +4,40 @@ botocore's service models through LocalStack's server-side protocol layer (docs/
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.model import OperationModel, ServiceModel
+from localstack import config as localstack_config
 from localstack.aws.api import CommonServiceException
 from localstack.aws.protocol.parser import create_parser
 from localstack.aws.protocol.serializer import create_serializer
 from localstack.aws.protocol.service_router import determine_aws_protocol
 from localstack.aws.spec import load_service
 from localstack.http import Request, Response
+
+
+def _undo_localstack_proxy_settings() -> None:
+    """LocalStack's config, when imported, appends its hosts to no_proxy for the whole process (IPv6 `[::1]`
+    among them, which httpx cannot parse): every later HTTP client of this process and of the commands it
+    starts (the bench's agents) would break. Its addition is taken off again; the variables are otherwise
+    left as they were."""
+    added = str(localstack_config.no_proxy)
+    for name in ("no_proxy", "NO_PROXY"):
+        value = os.environ.get(name)
+        if value is None or not value.endswith(added):
+            continue
+        kept = value[: -len(added)].rstrip(",")
+        if kept:
+            os.environ[name] = kept
+        else:
+            del os.environ[name]
+
+
+_undo_localstack_proxy_settings()
 
 __all__ = ["ApiError", "Parsed", "Request", "Response", "error_reply", "parse", "reply", "service_model"]
 
