@@ -903,9 +903,11 @@ def test_the_protocol_layer_leaves_the_proxy_settings_alone() -> None:
     import importlib
     import os
 
+    from localstack import config
+
     import driftworld.aws.protocol as protocol
 
     before = {name: os.environ.get(name) for name in ("no_proxy", "NO_PROXY")}
-    importlib.reload(protocol.localstack_config)
+    importlib.reload(config)
     protocol._undo_localstack_proxy_settings()
     assert {name: os.environ.get(name) for name in ("no_proxy", "NO_PROXY")} == before
