@@ -61,3 +61,29 @@ def test_an_unreachable_database_is_one_line_and_exit_2(command: list[str], tmp_
     result = CliRunner().invoke(app, command, env=env)
     assert result.exit_code == 2 and result.output.startswith("error: cannot connect")
     assert not (tmp_path / "agent_password").exists()
+
+
+def test_the_embedded_server_takes_agents_over_tcp_with_a_password(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Agents in other languages or containers connect to 127.0.0.1 with the agent role's password; a wrong
+    password is refused there (the private socket alone trusts its user)."""
+    import json
+    import shutil
+
+    home = tmp_path_factory.mktemp("embedded-home")
+    env = {"DRIFTWORLD_HOME": str(home)}
+    try:
+        for command in (["db", "start"], ["db", "migrate"]):
+            result = CliRunner().invoke(app, command, env=env)
+            assert result.exit_code == 0, result.output
+        shown = CliRunner().invoke(app, ["db", "url", "--show-password"], env=env).output.strip()
+        parts = conninfo_to_dict(shown)
+        assert parts["host"] == "127.0.0.1" and parts["user"] == "driftworld_agent"
+        with psycopg.connect(shown) as conn:
+            assert conn.execute("select current_user").fetchone() == ("driftworld_agent",)
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(make_conninfo(shown, password="wrong"))
+    finally:
+        CliRunner().invoke(app, ["db", "stop"], env=env)
+        state = home / "embedded.json"
+        if state.exists():
+            shutil.rmtree(json.loads(state.read_text())["base_dir"], ignore_errors=True)

@@ -12,6 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from driftworld.store import agent_io
 from driftworld.store.database import Database
+from driftworld.store.embedded import embedded_database
 
 PASSWORD_FILE = "agent_password"  # in the driftworld home, mode 0600
 MASK = "****"
@@ -72,4 +73,7 @@ def agent_uri(database: Database, home: Path, masked: bool = True) -> str:
             raise AgentLoginUnavailable(
                 f"this login may not let {agent_io.AGENT_ROLE} log in: connect as a role with CREATEROLE"
             ) from None
-    return as_uri(database.url, agent_io.AGENT_ROLE, password, masked)
+    base = database.url
+    if database.origin == "embedded":  # the password matters on TCP; the private socket trusts its user
+        base = embedded_database(home).tcp_url or base
+    return as_uri(base, agent_io.AGENT_ROLE, password, masked)

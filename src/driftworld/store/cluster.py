@@ -102,6 +102,7 @@ class LocalCluster:
     user: str | None = None
     listen_tcp: bool = False
     settings: dict[str, str] = field(default_factory=dict)
+    password_on_tcp: bool = False  # TCP logins need a password (scram-sha-256); the private socket trusts
 
     @classmethod
     def throwaway(cls, prefix: str, settings: dict[str, str], bin_dir: Path | None = None) -> LocalCluster:
@@ -141,7 +142,7 @@ class LocalCluster:
             str(self.data_dir),
             "-U",
             "postgres",
-            "--auth=trust",
+            *(("--auth-local=trust", "--auth-host=scram-sha-256") if self.password_on_tcp else ("--auth=trust",)),
             "--encoding=UTF8",
             "--locale=C.UTF-8",
             "--no-instructions",

@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from driftworld.store.cluster import LocalCluster, find_server_binaries, server_user, user_can_write
+from driftworld.store.cluster import LocalCluster, find_server_binaries, free_tcp_port, server_user, user_can_write
 
 STATE_FILE = "embedded.json"
-EMBEDDED_PORT = 5432  # only names the socket file; the server listens on a private socket, not TCP
+EMBEDDED_PORT = 5432  # names the socket file of a home laid out before the server listened on TCP
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,12 @@ class EmbeddedDatabase:
     @property
     def url(self) -> str:
         return self.cluster.url("postgres")
+
+    @property
+    def tcp_url(self) -> str | None:
+        """The server on 127.0.0.1, where logins need a password (agents in other languages or containers
+        connect there); None for a home laid out before the server listened on TCP."""
+        return self.cluster.tcp_url("postgres") if self.cluster.listen_tcp else None
 
     def ensure_running(self) -> str:
         self.cluster.start()
@@ -52,20 +58,25 @@ def embedded_database(home: Path) -> EmbeddedDatabase:
         state = json.loads(state_path.read_text())
         base = Path(state["base_dir"])
         bin_dir = Path(state["bin_dir"])
+        tcp_port = state.get("tcp_port")
         if not (bin_dir / "pg_ctl").exists():
             bin_dir = find_server_binaries()
     else:
         base = _choose_base_dir(home, user)
         bin_dir = find_server_binaries()
+        tcp_port = free_tcp_port()  # chosen once: agents elsewhere keep their URI
     log_dir = home if base == home else base
     cluster = LocalCluster(
         bin_dir=bin_dir,
         data_dir=base / "pgdata",
         socket_dir=base / "run",
-        port=EMBEDDED_PORT,
+        port=tcp_port or EMBEDDED_PORT,
         log_file=log_dir / "postgres.log",
         user=user,
+        listen_tcp=tcp_port is not None,
         settings={"unix_socket_permissions": "0700", "max_connections": "60"},
+        password_on_tcp=True,
     )
-    state_path.write_text(json.dumps({"base_dir": str(base), "bin_dir": str(bin_dir)}, indent=2) + "\n")
+    state = {"base_dir": str(base), "bin_dir": str(bin_dir)} | ({"tcp_port": tcp_port} if tcp_port else {})
+    state_path.write_text(json.dumps(state, indent=2) + "\n")
     return EmbeddedDatabase(home=home, cluster=cluster)
