@@ -11,8 +11,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from typer.testing import CliRunner
 
 from driftworld.cli import app
-from driftworld.mcp_server.connect import as_uri
 from driftworld.store.database import Database
+from driftworld.store.uris import as_uri
 
 
 def url(db: Database, home: Path, *args: str) -> str:

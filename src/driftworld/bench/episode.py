@@ -24,6 +24,7 @@ from driftworld.seeder import SeedRequest, seed_world
 from driftworld.store import bench_io
 from driftworld.store.database import Database
 from driftworld.store.migrations import migrate
+from driftworld.store.uris import as_uri
 
 Progress = Callable[[str], None]  # called with a short label after each step
 
@@ -155,14 +156,14 @@ class Harness:
         run = EpisodeRun(seed, worlds, overhead=overhead)
         log = folder / "agent.log"
         env = {
-            "DATABASE_URL": bench_io.as_uri(self.agent_url(episode)),
+            "DATABASE_URL": as_uri(self.agent_url(episode), masked=False),
             "DRIFTWORLD_EPISODE": f"{suite.name}-{seed}",
             "DRIFTWORLD_AGENT": agent.name,
         }
         with ExitStack() as stack:
             stack.enter_context(self._aws_api(episode, agent, env))
             if servers is not None and servers.mcp:
-                owner_uri = bench_io.as_uri(self.url(episode))
+                owner_uri = as_uri(self.url(episode), masked=False)
                 env |= stack.enter_context(
                     mcp_for_episode(owner_uri, agent.name, servers.enforce_policy, folder / "mcp.log")
                 )

@@ -29,7 +29,8 @@ def db_url_command(
 ) -> None:
     """Print a connection URI for agents: the driftworld_agent role's (it may read and change the public
     world, not the engine's schema), logging in with a password kept in the driftworld home."""
-    from driftworld.mcp_server.connect import AgentLoginUnavailable, agent_uri, as_uri
+    from driftworld.mcp_server.connect import AgentLoginUnavailable, agent_uri
+    from driftworld.store.uris import as_uri
 
     try:
         settings = load_settings()

@@ -5,43 +5,19 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 
 from driftworld.store import agent_io
 from driftworld.store.database import Database
 from driftworld.store.embedded import embedded_database
+from driftworld.store.uris import as_uri
 
 PASSWORD_FILE = "agent_password"  # in the driftworld home, mode 0600
-MASK = "****"
 
 
 class AgentLoginUnavailable(RuntimeError):
     """The agent role cannot be given a login here; the message says why."""
-
-
-def as_uri(conninfo: str, user: str | None = None, password: str | None = None, masked: bool = True) -> str:
-    """A postgresql:// URI for the same server and database (a unix socket as ?host=), with another user
-    and password when given, and the password shown as **** unless `masked` is false."""
-    parts = {k: str(v) for k, v in conninfo_to_dict(conninfo).items() if v is not None}
-    if user is not None:
-        parts["user"] = user
-    if password is not None:
-        parts["password"] = password
-    login = quote(parts.pop("user", ""), safe="")
-    secret = parts.pop("password", None)
-    if secret:
-        login += ":" + (MASK if masked else quote(secret, safe=""))
-    host = parts.pop("host", "")
-    port = parts.pop("port", "")
-    database = quote(parts.pop("dbname", ""), safe="")
-    netloc = "" if host.startswith("/") else host + (f":{port}" if port else "")
-    if host.startswith("/"):
-        parts = {"host": host, **({"port": port} if port else {}), **parts}
-    query = urlencode(parts, safe="/")
-    return f"postgresql://{login}{'@' if login else ''}{netloc}/{database}{'?' + query if query else ''}"
 
 
 def agent_password(home: Path) -> str:

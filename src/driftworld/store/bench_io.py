@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
@@ -37,27 +36,6 @@ def with_database(url: str, name: str, user: str | None = None, password: str | 
     if user is not None:
         extra |= {"user": user, "password": password}
     return make_conninfo(url, **extra)
-
-
-def as_uri(conninfo: str) -> str:
-    """A key=value connection string as a postgresql:// URI, for agents whose tools want one."""
-    parts = conninfo_to_dict(conninfo)
-    user = quote(str(parts.pop("user", "")), safe="")
-    password = parts.pop("password", None)
-    auth = f"{user}:{quote(str(password), safe='')}@" if password else (f"{user}@" if user else "")
-    host = str(parts.pop("host", ""))
-    port = parts.pop("port", None)
-    dbname = quote(str(parts.pop("dbname", "")), safe="")
-    query: dict[str, Any] = dict(parts)
-    netloc = ""
-    if host.startswith("/"):
-        query["host"] = host
-        if port:
-            query["port"] = port
-    else:
-        netloc = host + (f":{port}" if port else "")
-    tail = "&".join(f"{k}={quote(str(v), safe='/')}" for k, v in sorted(query.items()))
-    return f"postgresql://{auth}{netloc}/{dbname}" + (f"?{tail}" if tail else "")
 
 
 @contextmanager
