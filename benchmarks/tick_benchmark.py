@@ -11,7 +11,9 @@ one run, per size:
 (b) time per resource per tick (target: flat within +-30% across sizes).
 (c) one ~100-resource account's tick (target <= 100 ms).
 
-The tick's time is the library call's (`driftworld.tick`), in-process, after a warm-up tick.
+The tick's time is the library call's (`driftworld.tick`), in-process, after a warm-up tick. The table
+also shows the CPU seconds of the tick and of the limit (this process, the tick's workers and the server,
+from /proc): the figure to compare two versions by when other work loads the machine.
 
     .venv/bin/python benchmarks/tick_benchmark.py [--accounts 10 100 1000] [--quick] [--profile 100]
 """
@@ -106,6 +108,58 @@ def connect(database: Database) -> Conn:
     return psycopg.connect(database.url, autocommit=True)
 
 
+# -- CPU time -------------------------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stats() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, clock ticks of user and system CPU, its own and its reaped children's)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # from field 3 (state) on: the name may hold spaces
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))  # utime stime cutime cstime
+    return stats
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds used by this process, the cluster's server and all their descendants (the tick's worker
+    processes, the server's backends), from /proc. Other work on the machine inflates a wall time by the
+    time it takes the CPUs away; a CPU time far less. Linux only; 0 elsewhere."""
+
+    roots: tuple[int, ...]
+
+    @classmethod
+    def of(cls, cluster: LocalCluster) -> CpuMeter:
+        postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+        return cls((os.getpid(), postmaster))
+
+    def read(self) -> float:
+        if not Path("/proc/self/stat").exists():
+            return 0.0
+        stats = proc_stats()
+
+        def ours(pid: int) -> bool:
+            for _ in range(64):  # a parent chain is short; the bound only guards against a cycle
+                if pid in self.roots:
+                    return True
+                if pid not in stats or pid <= 1:
+                    return False
+                pid = stats[pid][0]
+            return False
+
+        # A process that ends is counted in its parent's reaped-children time, so the sum over the living
+        # descendants stays whole across a measurement.
+        return sum(ticks for pid, (_, ticks) in stats.items() if ours(pid)) / CLOCK_TICKS
+
+
 # -- one world per size --------------------------------------------------------------------------------
 
 
@@ -184,6 +238,7 @@ class Limit:
     total_s: float  # COPY + UPDATEs + commit
     rows_copied: int
     rows_updated: int
+    cpu_s: float = 0.0  # CPU seconds of the COPY, the UPDATEs and the commit (client and server)
 
 
 def account_days(result: TickResult) -> tuple[list[uuid.UUID], list[dt.date]]:
@@ -279,7 +334,7 @@ def settle(database: Database) -> None:
         conn.execute("vacuum analyze")
 
 
-def measure_limit(database: Database, result: TickResult) -> Limit:
+def measure_limit(database: Database, result: TickResult, meter: CpuMeter) -> Limit:
     """Delete the tick's appended rows, then time their binary COPY back plus the UPDATEs, one transaction."""
     ids, days = account_days(result)
     with connect(database) as conn:
@@ -291,6 +346,7 @@ def measure_limit(database: Database, result: TickResult) -> Limit:
             for table in appended:
                 delete = sql.SQL("delete from {} where {}")
                 conn.execute(delete.format(sql.Identifier(table.table), keys_filter(ids, days)))
+            cpu_started = meter.read()
             started = time.perf_counter()
             cursor = conn.cursor()
             for table in appended:
@@ -304,12 +360,14 @@ def measure_limit(database: Database, result: TickResult) -> Limit:
                 cursor.execute(statement, values)
             updated = time.perf_counter()
         committed = time.perf_counter()
+        cpu_s = meter.read() - cpu_started
     return Limit(
         copied - started,
         updated - copied,
         committed - started,
         sum(t.rows for t in appended),
         sum(v.rows for v in live),
+        cpu_s,
     )
 
 
@@ -327,6 +385,7 @@ class SizeResult:
     load: float  # 1-min load average just before the measured tick: other work on the machine skews timings
     single_resources: int
     single_ms: list[float] = field(default_factory=list)
+    tick_cpu_s: float = 0.0  # CPU seconds of the measured tick: this process, its workers, the server
 
     @property
     def ratio(self) -> float:
@@ -356,6 +415,7 @@ def timed_tick(
 def measure_size(cluster: LocalCluster, accounts: int, batch_size: int, repeat: int) -> tuple[SizeResult, Database]:
     database, seeding_s = seed(cluster, accounts)
     console.log(f"{accounts} accounts: seeded in {seeding_s:.1f} s")
+    meter = CpuMeter.of(cluster)
     with connect(database) as conn:
         counts = resources_per_account(conn)
     checked_tick(database, batch_size)  # warm-up: imports, caches, plans, first-tick effects
@@ -363,22 +423,27 @@ def measure_size(cluster: LocalCluster, accounts: int, batch_size: int, repeat: 
     for _ in range(repeat):
         settle(database)
         load = os.getloadavg()[0]
+        cpu_started = meter.read()
         result, tick_s = timed_tick(database, batch_size)
+        tick_cpu_s = meter.read() - cpu_started
         rows = sum(result.rows_appended.values())
-        limit = measure_limit(database, result)
+        limit = measure_limit(database, result, meter)
         if limit.rows_copied != rows:
             console.log(f"[yellow]warning: the tick reported {rows} rows but {limit.rows_copied} were read back")
         console.log(
-            f"{accounts} accounts: tick {tick_s:.2f} s, {rows:,} rows appended; "
-            f"limit {limit.total_s:.2f} s ({limit.rows_updated:,} resources updated)"
+            f"{accounts} accounts: tick {tick_s:.2f} s (CPU {tick_cpu_s:.2f} s), {rows:,} rows appended; "
+            f"limit {limit.total_s:.2f} s (CPU {limit.cpu_s:.2f} s, {limit.rows_updated:,} resources updated)"
         )
-        runs.append((tick_s, rows, limit, load))
-    tick_s, rows, limit, load = sorted(runs, key=lambda run: run[2].total_s / run[0])[len(runs) // 2]  # median ratio
+        runs.append((tick_s, rows, limit, load, tick_cpu_s))
+    # the run with the median ratio
+    tick_s, rows, limit, load, tick_cpu_s = sorted(runs, key=lambda run: run[2].total_s / run[0])[len(runs) // 2]
     # (c): the account closest to ~100 resources, ticked alone a few times (each a new virtual day).
     single = min(counts, key=lambda a: (abs(counts[a] - SINGLE_ACCOUNT_RESOURCES), str(a)))
     settle(database)
     single_ms = [timed_tick(database, batch_size, [single])[1] * 1000 for _ in range(SINGLE_ACCOUNT_RUNS)]
-    size = SizeResult(accounts, sum(counts.values()), seeding_s, rows, tick_s, limit, load, counts[single], single_ms)
+    size = SizeResult(
+        accounts, sum(counts.values()), seeding_s, rows, tick_s, limit, load, counts[single], single_ms, tick_cpu_s
+    )
     return size, database
 
 
@@ -411,7 +476,8 @@ def report(results: list[SizeResult], server_version: str, batch_size: int) -> N
         caption=(
             f"PostgreSQL {server_version}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
             f"batch_size {batch_size}, {HISTORY_DAYS} days seeded. limit = binary COPY of the appended rows "
-            "+ one UPDATE ... FROM per resource table, one transaction; load = 1-min load average before the tick"
+            "+ one UPDATE ... FROM per resource table, one transaction; load = 1-min load average before the tick; "
+            "CPU s = CPU seconds of this process, its workers and the server (less skewed by other work than wall time)"
         ),
     )
     headers = (
@@ -431,6 +497,8 @@ def report(results: list[SizeResult], server_version: str, batch_size: int) -> N
         "(c) 1 account ms",
         "(c) its resources",
         "load",
+        "tick CPU s",
+        "limit CPU s",
     )
     for header in headers:
         table.add_column(header, justify="right")
@@ -452,6 +520,8 @@ def report(results: list[SizeResult], server_version: str, batch_size: int) -> N
             f"{statistics.median(r.single_ms):.0f}",
             f"{r.single_resources}",
             f"{r.load:.1f}",
+            f"{r.tick_cpu_s:.2f}",
+            f"{r.limit.cpu_s:.2f}",
         )
     console.print(table)
     largest = max(results, key=lambda r: r.accounts)
