@@ -209,3 +209,9 @@ def test_the_bench_serves_mcp_to_a_command_agent(server_url: str, tmp_path: Path
     assert audits and {a["executed_by"] for a in audits} == {"mcp-example"}
     refused = CliRunner().invoke(app, ["bench", "run", "--suite", "smoke", "--agent", "noop", "--mcp"])
     assert refused.exit_code == 2 and "--agent-cmd" in refused.output
+
+
+def test_a_command_agent_is_named_after_its_script() -> None:
+    assert load_agent(None, "python agents/rules.py --fast").name == "rules"
+    assert load_agent(None, "/usr/local/bin/cost-bot").name == "cost-bot"
+    assert load_agent(None, "python agents/rules.py", name="mine").name == "mine"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import shlex
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -100,6 +101,17 @@ class LoadedAgent:
         return TurnOutcome(time.perf_counter() - started, error=failure)
 
 
+SCRIPT_SUFFIXES = (".py", ".sh", ".js", ".ts", ".rb")
+
+
+def _command_name(command: str) -> str:
+    """The agent's name from its command: the script's stem (`python agents/rules.py` is `rules`), else the
+    program's."""
+    tokens = shlex.split(command)
+    script = next((t for t in tokens if Path(t).suffix in SCRIPT_SUFFIXES), tokens[0])
+    return Path(script).stem or "agent"
+
+
 def load_agent(spec: str | None, command: str | None, name: str | None = None) -> LoadedAgent:
     """A baseline by name, a `module:attribute` object with act(turn), or a shell command."""
     if (spec is None) == (command is None):
@@ -107,7 +119,7 @@ def load_agent(spec: str | None, command: str | None, name: str | None = None) -
     if command is not None:
         if not command.strip():
             raise AgentError("--agent-cmd is empty")
-        return LoadedAgent(name or command.split()[0].rsplit("/", 1)[-1], command=command)
+        return LoadedAgent(name or _command_name(command), command=command)
     assert spec is not None
     target = BASELINES.get(spec, spec)
     if ":" not in target:
