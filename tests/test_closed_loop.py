@@ -545,6 +545,22 @@ def test_snapshots_rotate_per_source_volume(world: Database) -> None:
         assert later == []
 
 
+def test_a_chain_whose_volume_is_gone_runs_out(world: Database) -> None:
+    """Snapshots of a deleted volume stop being taken and age out on their rotation's schedule, so that none
+    ages into an orphan nobody recorded."""
+    execute(world, "update snapshots set retention_policy = 'daily' where retention_policy is not null")
+    chain = row(
+        world,
+        "select s.source_volume_id from snapshots s join volumes v on v.volume_id = s.source_volume_id "
+        "where s.retention_policy = 'daily' and v.state <> 'deleted' order by 1 limit 1",
+    )
+    tick(world, days=3)  # a few daily snapshots exist
+    execute(world, "delete from volumes where volume_id = %s", (chain["source_volume_id"],))
+    tick(world, days=8)
+    left = rows(world, "select id from snapshots where source_volume_id = %s", (chain["source_volume_id"],))
+    assert left == []
+
+
 def test_a_right_sized_instance_keeps_its_higher_utilisation(world: Database) -> None:
     """The same (idle) workload on a quarter of the capacity: four times the utilisation, day after day."""
     idle = standalone(world, "idle", "and i.env <> 'prod'")

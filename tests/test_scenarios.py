@@ -136,3 +136,27 @@ def test_scenario_creates_waste_its_rule_finds(seeded_db: Database, name: str) -
     if name not in ("over_provisioned_asg", "eip_orphaned_by_terminated_instance"):
         assert created_tags is not None and created_tags["n"] == len(injected)
     assert events is not None and isinstance(events["n"], int) and events["n"] > 0
+
+
+def test_the_lambda_ledger_and_preview_buckets_follow_the_contract(seeded_db: Database) -> None:
+    """An over-provisioned function's ground truth is what its unused memory costs (not 0), and a preview
+    stack's bucket starts at 50-500 GB like every new bucket."""
+    from driftworld.model.scenarios.over_provisioned_lambda import excess_daily_cost
+
+    assert 0.01 < excess_daily_cost({"memory_mb": 1024}) < excess_daily_cost({"memory_mb": 3008}) < 0.1
+    force = {"probabilities": {"over_provisioned_lambda": 1.0, "forgotten_preview_environment": 1.0}, "multiplier": 0}
+    with seeded_db.connect() as conn:
+        conn.execute("update driftworld.world_settings set drift_intensity = %s::jsonb", (json.dumps(force),))
+        conn.commit()
+    assert tick(seeded_db, days=4).ok
+    with seeded_db.connect() as conn:
+        costs = conn.execute(
+            "select daily_cost from driftworld.waste_ledger where scenario = 'over_provisioned_lambda'"
+        ).fetchall()
+        starts = conn.execute(
+            "select u.storage_gb_standard from s3_bucket_usage_daily u join s3_buckets b on b.id = u.bucket_id "
+            "where b.env = 'preview' and u.date = (select min(date) from s3_bucket_usage_daily x "
+            "where x.bucket_id = u.bucket_id)"
+        ).fetchall()
+    assert costs and all(float(str(c["daily_cost"])) > 0 for c in costs)
+    assert starts and all(50 <= float(str(s["storage_gb_standard"])) <= 500 for s in starts)

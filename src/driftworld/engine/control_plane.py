@@ -114,19 +114,21 @@ def owners_restart_workstations(state: AccountState, changes: DayChanges, season
 
 
 def rotate_snapshots(state: AccountState, changes: DayChanges, builder: Builder) -> None:
-    """Snapshots with a retention policy rotate per source volume that still exists, by virtual age."""
+    """Snapshots with a retention policy rotate per source volume, by virtual age: a new one while the volume
+    exists, and old ones expire either way, so that a chain whose volume is gone (deleted with its instance)
+    runs out instead of ageing into something that looks orphaned and is in no ledger."""
     volumes = {v["volume_id"]: v for v in state.table("volumes") if v["state"] != "deleted"}
     chains: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for snapshot in state.table("snapshots"):
         policy = snapshot.get("retention_policy")
-        if policy in SNAPSHOT_ROTATION and snapshot["source_volume_id"] in volumes:
+        if policy in SNAPSHOT_ROTATION:
             chains[(snapshot["source_volume_id"], policy)].append(snapshot)
     kept = list(state.table("snapshots"))
     for (volume_id, policy), chain in sorted(chains.items()):
         every, keep = SNAPSHOT_ROTATION[policy]
         born = {s["id"]: state.profiles[("snapshots", s["id"])].born_on or state.day for s in chain}
         newest = max(born.values())
-        if (state.day - newest).days >= every:
+        if (state.day - newest).days >= every and volume_id in volumes:
             volume = volumes[volume_id]
             env = (volume.get("tags") or {}).get("env", "prod")
             kept.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from driftworld.model import workload as wl
+from driftworld.model.rules.s3_storage import CEILING_MULTIPLE, NEW_BUCKET_GB
 from driftworld.model.scenarios.base import Scenario, ScenarioContext, instance_daily_cost
 
 
@@ -32,8 +33,8 @@ def inject(ctx: ScenarioContext) -> bool:
             None,
             ctx.day,
             wl.healthy_profile("preview"),
-            d.uniform(1.0, 20.0),
-            d.uniform(50.0, 200.0),
+            (start := d.uniform(*NEW_BUCKET_GB)),
+            start * d.uniform(*CEILING_MULTIPLE),
             tags=tags,
         )
         related.append(bucket["name"])
