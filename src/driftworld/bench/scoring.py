@@ -125,15 +125,14 @@ def score_episode(
         and at_start[c["resource_id"]].get("env") != "prod"
     ]
 
-    open_by_resource: dict[str, list[dict[str, Any]]] = {}
+    pieces_by_resource: dict[str, list[dict[str, Any]]] = {}  # by row id and by provider id or name
     for piece in agent_pieces.values():
-        for name in at_start.get(piece["resource_id"], {}).get("names", [piece["resource_id"]]):
-            open_by_resource.setdefault(name, []).append(piece)
-        open_by_resource.setdefault(piece["resource_id"], []).append(piece)
+        for name in {piece["resource_id"], *at_start.get(piece["resource_id"], {}).get("names", [])}:
+            pieces_by_resource.setdefault(name, []).append(piece)
     matched = {
         (r["resource_id"], r["action"])
         for r in bench_io.recommendations(agent)
-        if any(_words(r["action"]) & _words(p["expected_fix"]) for p in open_by_resource.get(r["resource_id"], []))
+        if any(_words(r["action"]) & _words(p["expected_fix"]) for p in pieces_by_resource.get(r["resource_id"], []))
     }
 
     capture = captured / removable if removable else 0.0
