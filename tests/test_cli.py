@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,8 +28,11 @@ DRIFTWORLD = Path(sys.executable).parent / "driftworld"
 SEED_ARGS = ["seed", "--orgs", "1", "--accounts-per-org", "1", "--days", "3", "--seed", "1"]
 
 
+HOME = Path(tempfile.mkdtemp(prefix="driftworld-test-home-"))  # db status and up keep the agent's password there
+
+
 def run(url: str, *args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(app, list(args), env={"DATABASE_URL": url}, input=input)
+    return CliRunner().invoke(app, list(args), env={"DATABASE_URL": url, "DRIFTWORLD_HOME": str(HOME)}, input=input)
 
 
 def ok(result: Result) -> str:

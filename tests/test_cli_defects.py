@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -174,15 +175,19 @@ def test_serve_every_is_an_option_with_an_optional_value(args: list[str], every:
 
 
 def test_db_status_and_up_print_the_uri_agents_use_with_the_password_masked(
-    cluster: LocalCluster, seeded_db: Database
+    cluster: LocalCluster, seeded_db: Database, tmp_path: Path
 ) -> None:
+    """The URI is the agent role's (as `db url` prints it), its password masked unless asked for; the owner's
+    password never shows."""
     url = cluster.tcp_url(dbname(seeded_db)).replace("postgres@", "postgres:Pw7secret@")  # trust: any password
-    status = run(url, "db", "status", columns=40)
+    env = {"DATABASE_URL": url, "COLUMNS": "40", "DRIFTWORLD_HOME": str(tmp_path)}
+    agent = f"postgresql://driftworld_agent:****@127.0.0.1:{cluster.port}/{dbname(seeded_db)}?sslmode=disable"
+    status = CliRunner().invoke(app, ["db", "status"], env=env)
     assert status.exit_code == 0, status.output
-    assert f"agents connect with: {url.replace('Pw7secret', '***')}\n" in status.output
-    assert "Pw7secret" not in status.output
-    shown = run(url, "db", "status", "--show-password")
-    assert f"agents connect with: {url}\n" in shown.output
-    up = run(url, "up", "--ticks", "0")
+    assert f"agents connect with: {agent}\n" in status.output and "Pw7secret" not in status.output
+    password = (tmp_path / "agent_password").read_text().strip()
+    shown = CliRunner().invoke(app, ["db", "status", "--show-password"], env=env)
+    assert f"agents connect with: {agent.replace('****', password)}\n" in shown.output
+    up = CliRunner().invoke(app, ["up", "--ticks", "0"], env=env)
     assert up.exit_code == 0, up.output
-    assert f"agents connect with: {url.replace('Pw7secret', '***')}" in up.output
+    assert f"agents connect with: {agent}" in up.output and "Pw7secret" not in up.output

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+import psycopg
 import typer
 from rich import box
 from rich.console import Console
@@ -83,8 +84,14 @@ def database() -> Database:
 
 
 def print_connection(target: Database, show_password: bool = False) -> None:
-    """The URI an agent connects with, whole on one line; its password masked unless asked for."""
-    uri = target.url if show_password else redact(target.url)
+    """The URI an agent connects with, whole on one line: the driftworld_agent role's where the server has it
+    (as `db url` prints it), else the owner's; its password masked unless asked for."""
+    from driftworld.mcp_server.connect import agent_uri
+
+    try:
+        uri = agent_uri(target, load_settings().driftworld_home, masked=not show_password)
+    except (RuntimeError, psycopg.Error):  # no agent role here, or no right to give it a login
+        uri = target.url if show_password else redact(target.url)
     out.print(f"agents connect with: {escape(uri)}", soft_wrap=True, highlight=False)
 
 
