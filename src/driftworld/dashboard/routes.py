@@ -20,6 +20,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import SecretStr
 
+from driftworld.bearer import bearer_matches
 from driftworld.bench.run import leaderboard
 from driftworld.store import dashboard_io
 from driftworld.store.database import Database
@@ -110,9 +111,7 @@ def dashboard_router(database_factory: DatabaseFactory, token: SecretStr | None)
     router = APIRouter(include_in_schema=False)
 
     def authorize(request: Request) -> None:
-        from driftworld.service.app import bearer_matches
-
-        if token is not None and not bearer_matches(request.headers.get("authorization"), token):
+        if token is not None and not bearer_matches(request.headers.get("authorization"), token.get_secret_value()):
             raise HTTPException(401, "the operator's pages need the service token (Authorization: Bearer ...)")
 
     def read(fetch: Callable[..., Any], *args: Any) -> Any:

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from driftworld.model import workload as wl
+from driftworld.model.clock import instant
 from driftworld.model.factory import Id
 from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES, RETIRED_STATE
 from driftworld.model.resolution import is_resolved
@@ -51,17 +52,13 @@ def _findings(
         kinds.append("violation_ignore")
     if before.get("env") == "prod" or before.get("optimization_policy_locked"):
         kinds.append("violation_locked")
-    account_window_open = state.account_frozen_from is None or _instant(state.account_frozen_from) <= at
-    frozen = [before.get("optimization_freeze_until")]
-    if account_window_open:
-        frozen.append(state.account_frozen_until)
-    if any(_instant(f) > at for f in frozen if f):
+    starts = instant(state.account_frozen_from)
+    frozen = [instant(before.get("optimization_freeze_until"))]
+    if starts is None or starts <= at:
+        frozen.append(instant(state.account_frozen_until))
+    if any(f is not None and f > at for f in frozen):
         kinds.append("violation_freeze")
     return kinds
-
-
-def _instant(value: Any) -> dt.datetime:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _naive_fix(field: str, old: Any, new: Any) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from driftworld.bearer import bearer_matches
 
 TOKEN_VARIABLE = "DRIFTWORLD_MCP_TOKEN"
 HOST = "127.0.0.1"
@@ -22,12 +23,12 @@ class BearerToken:
         if not token:
             raise ValueError(f"{TOKEN_VARIABLE} is empty: the HTTP server needs a bearer token")
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.token = token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             given = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
-            if not hmac.compare_digest(given, self.expected):
+            if not bearer_matches(given.decode("latin-1"), self.token):
                 body = json.dumps({"error": "unauthorized", "message": "send Authorization: Bearer <token>"}).encode()
                 await send(
                     {

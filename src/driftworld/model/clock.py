@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 CLOCK_MODES = ("wallclock", "virtual")
 
@@ -26,3 +27,8 @@ class WorldClock:
 
     def on(self, today: dt.date) -> WorldClock:
         return WorldClock(self.mode, self.now, today)
+
+
+def instant(value: Any) -> dt.datetime | None:
+    """A timestamp as the state holds it: read from the database, or as ISO text from a shadow."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import hmac
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -26,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from driftworld.bearer import bearer_matches
 from driftworld.config import load_settings
 from driftworld.dashboard.routes import dashboard_router
 from driftworld.engine.tick import MAX_ACCOUNT_IDS, MAX_DAYS
@@ -132,16 +132,13 @@ class HealthReply(BaseModel):
     error: str | None = None
 
 
-def error_reply(
-    status_code: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any
-) -> JSONResponse:
+def error_reply(status_code: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     """The JSON error every failure gets: secrets masked, short enough for a log line."""
     return JSONResponse(
         {"ok": False, "error": shorten(redact(message)), **extra},
         status_code=status_code,
         headers={**CORS_HEADERS, **(headers or {})},
     )
-
 
 
 def describe_validation_error(error: ValidationError | RequestValidationError) -> str:
@@ -237,16 +234,6 @@ class CorsMiddleware:
 _CORS_LOWER = {k.lower() for k in CORS_HEADERS}
 
 
-def bearer_matches(header: str | None, token: SecretStr) -> bool:
-    """Constant-time comparison, so response times do not reveal how much of a guess was right."""
-    if not header:
-        return False
-    scheme, _, value = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(value.strip().encode(), token.get_secret_value().encode())
-
-
 def create_app(
     database_factory: DatabaseFactory,
     token: SecretStr | None,
@@ -327,7 +314,7 @@ def create_app(
         },
     )
     async def drift_tick(request: Request) -> Response:
-        if token is not None and not bearer_matches(request.headers.get("authorization"), token):
+        if token is not None and not bearer_matches(request.headers.get("authorization"), token.get_secret_value()):
             emit("tick_unauthorized", logging.WARNING, client=request.client.host if request.client else None)
             return error_reply(401, "missing or wrong bearer token (Authorization: Bearer <DRIFT_TICK_TOKEN>)")
         try:

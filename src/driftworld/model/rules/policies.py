@@ -7,20 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from driftworld.model.clock import WorldClock
+from driftworld.model.clock import WorldClock, instant
 from driftworld.model.difficulty import Difficulty
 from driftworld.model.factory import POLICY_TABLES
 from driftworld.model.state import AccountState, DayChanges
 from driftworld.model.streams import Stream
 
 
-def _instant(value: Any) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 def set_freezes(state: AccountState, changes: DayChanges, draws: Stream, level: Difficulty, clock: WorldClock) -> None:
     today = clock.at(state.day, 0)
-    until = _instant(state.account_frozen_until)
+    until = instant(state.account_frozen_until)
     if (until is None or until <= today) and draws.chance(level.account_freeze_chance):
         start_day = state.day + dt.timedelta(days=draws.integer(2, 5))
         start, end = clock.at(start_day, 0), clock.at(start_day + dt.timedelta(days=draws.integer(2, 4)), 0)
@@ -41,7 +37,7 @@ def set_freezes(state: AccountState, changes: DayChanges, draws: Stream, level: 
         for row in state.table(table)
         if row.get("env") not in (None, "prod")
         and row.get("state") not in ("terminated", "deleted")
-        and ((frozen := _instant(row.get("optimization_freeze_until"))) is None or frozen <= today)
+        and ((frozen := instant(row.get("optimization_freeze_until"))) is None or frozen <= today)
     ]
     if candidates:
         table, row = draws.least(candidates, key=lambda c: str(c[1]["id"]))
