@@ -25,9 +25,7 @@ def test_a_restart_mid_tick_keeps_each_accounts_outcome(
         if done == 2:  # as a restart does: every session ends, and new ones are refused for a while
             with _admin(cluster) as conn:
                 conn.execute(f'alter database "{name}" allow_connections false')
-                conn.execute(
-                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,)
-                )
+                conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,))
 
     try:
         result = tick(seeded_db, days=5, progress=lose_the_database_after_two_days)

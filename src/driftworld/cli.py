@@ -501,8 +501,7 @@ def tick_command(
             with target.connect() as conn:
                 committed = ledger_days(conn) - committed_before
             console.print(
-                f"interrupted: {plural(committed, 'account-day')} committed (kept); "
-                "the next tick continues from there",
+                f"interrupted: {plural(committed, 'account-day')} committed (kept); the next tick continues from there",
                 soft_wrap=True,
             )
             raise typer.Exit(130) from None
