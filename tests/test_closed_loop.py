@@ -17,14 +17,10 @@ from driftworld.model import catalogue
 from driftworld.model import workload as wl
 from driftworld.store.database import Database
 from tests.conftest import END_DATE
+from tests.helpers import execute, rows
 
 D1 = END_DATE + dt.timedelta(days=1)  # Wednesday 1 April 2026: an ordinary working day, not a month end
 D2 = D1 + dt.timedelta(days=1)
-
-
-def rows(db: Database, query: str, params: Any = None) -> list[dict[str, Any]]:
-    with db.connect(autocommit=True) as conn:
-        return list(conn.execute(query, params).fetchall())
 
 
 def row(db: Database, query: str, params: Any = None) -> dict[str, Any]:
@@ -35,11 +31,6 @@ def row(db: Database, query: str, params: Any = None) -> dict[str, Any]:
 
 def value(db: Database, query: str, params: Any = None) -> Any:
     return next(iter(row(db, query, params).values()))
-
-
-def execute(db: Database, query: str, params: Any = None) -> None:
-    with db.connect(autocommit=True) as conn:
-        conn.execute(query, params)
 
 
 def tick(db: Database, days: int = 1) -> None:

@@ -21,18 +21,10 @@ from driftworld.engine.tick import TickResult
 from driftworld.store.database import Database
 from driftworld.store.world_io import HISTORY_TABLES
 from tests.conftest import END_DATE, SMALL_WORLD
+from tests.helpers import clocks, rows
 
 HISTORY = HISTORY_TABLES
 FIRST_DAY = END_DATE - dt.timedelta(days=SMALL_WORLD.days - 1)
-
-
-def rows(db: Database, query: str, params: Any = None) -> list[dict[str, Any]]:
-    with db.connect(autocommit=True) as conn:
-        return list(conn.execute(query, params).fetchall())
-
-
-def clocks(db: Database) -> dict[uuid.UUID, dt.date]:
-    return {r["account_id"]: r["virtual_date"] for r in rows(db, "select account_id, virtual_date from virtual_clock")}
 
 
 def at_once(count: int, call: Callable[[], TickResult]) -> list[TickResult]:

@@ -18,17 +18,13 @@ from driftworld.seeder import SeedRequest, seed_world
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from tests.conftest import END_DATE, clone
+from tests.helpers import rows
 
 TEN_YEARS = 3_650
 TINY_WORLD = SeedRequest(orgs=1, accounts_per_org=1, days=3, seed=2026, end_date=END_DATE, clock_mode="virtual")
 FIRST_DAY = END_DATE - dt.timedelta(days=TINY_WORLD.days - 1)
 LAST_DAY = END_DATE + dt.timedelta(days=TEN_YEARS)
 LOOSE = 1e-3  # numeric(12,4) rounding of the stored values
-
-
-def rows(db: Database, query: str, params: Any = None) -> list[dict[str, Any]]:
-    with db.connect(autocommit=True) as conn:
-        return list(conn.execute(query, params).fetchall())
 
 
 def value(db: Database, query: str, params: Any = None) -> Any:

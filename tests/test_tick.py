@@ -22,32 +22,13 @@ from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from driftworld.store.world_io import HISTORY_TABLES
 from tests.conftest import END_DATE, SMALL_WORLD, clone
+from tests.helpers import clocks, execute, one, rows
 
 DAY1 = END_DATE + dt.timedelta(days=1)  # 2026-04-01, a Wednesday
 HISTORY = HISTORY_TABLES
 # Columns that record when something really happened (contract section 2): left out of world digests.
 OPERATIONAL = ("updated_at", "changed_at", "taken_at", "started_at", "finished_at", "requested_at", "executed_at")
 APPENDED_ON_THE_DAY = (*HISTORY, "resource_change_events", "tick_ledger", "waste_ledger", "action_audit_log")
-
-
-def rows(db: Database, query: str, params: Any = None) -> list[dict[str, Any]]:
-    with db.connect(autocommit=True) as conn:
-        return list(conn.execute(query, params).fetchall())
-
-
-def one(db: Database, query: str, params: Any = None) -> Any:
-    found = rows(db, query, params)
-    assert len(found) == 1, found
-    return next(iter(found[0].values()))
-
-
-def execute(db: Database, query: str, params: Any = None) -> None:
-    with db.connect(autocommit=True) as conn:
-        conn.execute(query, params)
-
-
-def clocks(db: Database) -> dict[uuid.UUID, dt.date]:
-    return {r["account_id"]: r["virtual_date"] for r in rows(db, "select account_id, virtual_date from virtual_clock")}
 
 
 def history_counts(db: Database) -> dict[str, int]:

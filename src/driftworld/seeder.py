@@ -12,33 +12,10 @@ from dataclasses import asdict, dataclass
 from driftworld.engine.account_day import Simulator
 from driftworld.engine.clock import read_settings
 from driftworld.model.clock import CLOCK_MODES, WorldClock
-from driftworld.model.difficulty import Difficulty, difficulty
-from driftworld.model.estate import EstateShape, build_estate
-from driftworld.model.factory import Account, Builder
-from driftworld.model.state import DayChanges
-from driftworld.model.streams import stream
+from driftworld.model.difficulty import difficulty
+from driftworld.model.founding import estate_day, found_organizations
 from driftworld.store.world_io import Conn, Writes, adapt_connection, copy_rows, read_sql, write_changes
 
-REGIONS = ("us-east-1", "us-east-1", "us-east-1", "us-west-2", "eu-west-1")
-COMPANY_WORDS = (
-    "acme",
-    "globex",
-    "initech",
-    "umbrella",
-    "hooli",
-    "stark",
-    "wayne",
-    "tyrell",
-    "cyberdyne",
-    "soylent",
-    "aperture",
-    "massive",
-    "vandelay",
-    "pied-piper",
-    "wonka",
-    "oscorp",
-)
-ACCOUNT_ROLES = ("production", "staging", "development", "data", "sandbox", "shared-services")
 Progress = Callable[[int, int], None]
 # The largest world a seed may ask for: 10,000 accounts of about 130 resources each seed in roughly an hour
 # on two cores; a tick names at most as many (engine/tick.py: MAX_ACCOUNT_IDS).
@@ -91,49 +68,6 @@ def reset_world(conn: Conn) -> None:
 
 
 # Organizations and accounts predate every resource the estate back-dates (up to 900 days before the first day).
-ACCOUNT_AGE_DAYS = 1000
-
-
-def _accounts(
-    request: SeedRequest, clock: WorldClock, first: dt.date
-) -> tuple[list[dict[str, object]], list[dict[str, object]], list[Account]]:
-    world = stream(request.seed, "world", None, "organizations")
-    opened = first - dt.timedelta(days=ACCOUNT_AGE_DAYS)
-    orgs, account_rows, accounts = [], [], []
-    used_slugs: set[str] = set()
-    for index in range(request.orgs):
-        base = f"{world.choice(COMPANY_WORDS)}-{world.choice(('labs', 'cloud', 'systems', 'tech', 'io'))}"
-        slug = base if base not in used_slugs else f"{base}-{index + 1}"
-        used_slugs.add(slug)
-        org_id = world.uuid()
-        born = stream(request.seed, org_id, None, "created_at")
-        orgs.append(
-            {
-                "id": org_id,
-                "name": slug.replace("-", " ").title(),
-                "slug": slug,
-                "created_at": clock.at(opened, born.seconds_of_day()),
-            }
-        )
-        for number in range(request.accounts_per_org):
-            account_id = world.uuid()
-            region = world.choice(REGIONS)
-            digits = world.digits(12)
-            role = ACCOUNT_ROLES[number % len(ACCOUNT_ROLES)]
-            account_rows.append(
-                {
-                    "id": account_id,
-                    "org_id": org_id,
-                    "name": f"{slug}-{role}",
-                    "aws_account_number": digits,
-                    "primary_region": region,
-                    "created_at": clock.at(opened, born.seconds_of_day()),
-                }
-            )
-            accounts.append(Account(account_id, org_id, digits, region))
-    return orgs, account_rows, accounts
-
-
 def check_request(request: SeedRequest) -> None:
     """Refuse a request outside the documented bounds before any work (or memory) is spent on it."""
     if request.clock_mode not in CLOCK_MODES:
@@ -171,7 +105,10 @@ def _seed(conn: Conn, request: SeedRequest, progress: Progress | None) -> None:
     end = request.end_date or dt.datetime.now(dt.UTC).date()
     first = end - dt.timedelta(days=request.days - 1)
     now = dt.datetime.now(dt.UTC)
-    orgs, account_rows, accounts = _accounts(request, WorldClock(request.clock_mode, now, end), first)
+    clock = WorldClock(request.clock_mode, now, end)
+    orgs, account_rows, accounts = found_organizations(
+        request.seed, request.orgs, request.accounts_per_org, clock, first
+    )
     parameters = {**asdict(request), "end_date": end.isoformat()}
     with conn.transaction():
         conn.execute(
@@ -197,21 +134,10 @@ def _seed(conn: Conn, request: SeedRequest, progress: Progress | None) -> None:
         chunk = accounts[start : start + request.batch_size]
         with conn.transaction():  # a chunk of accounts is seeded whole or not at all
             writes = Writes()
-            mode = settings.clock_mode
             level = difficulty(settings.difficulty)
-            write_changes(writes, [_estate(settings.world_seed, a, first, end, mode, now, level) for a in chunk])
+            write_changes(writes, [estate_day(settings.world_seed, a, first, clock, level) for a in chunk])
             writes.send(conn)
             simulator.seed_history(chunk, first, end, advance)
-
-
-def _estate(
-    world_seed: int, account: Account, first: dt.date, end: dt.date, mode: str, now: dt.datetime, level: Difficulty
-) -> DayChanges:
-    builder = Builder(account, WorldClock(mode, now, end), stream(world_seed, account.id, None, "estate"), first)
-    builder.difficulty = level
-    changes = DayChanges(account, first, created=build_estate(account, builder, first, EstateShape()))
-    changes.assign_ids(world_seed)
-    return changes
 
 
 def summarize(conn: Conn) -> SeedSummary:
