@@ -4,7 +4,6 @@ engine's own day rules (so the first tick continues the history in the same unit
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
@@ -14,7 +13,8 @@ from driftworld.engine.clock import read_settings
 from driftworld.model.clock import CLOCK_MODES, WorldClock
 from driftworld.model.difficulty import difficulty
 from driftworld.model.founding import estate_day, found_organizations
-from driftworld.store.world_io import Conn, Writes, adapt_connection, copy_rows, read_sql, write_changes
+from driftworld.store.seed_io import insert_settings, reset_world, world_counts, world_exists
+from driftworld.store.world_io import Conn, Writes, adapt_connection, copy_rows, write_changes
 
 Progress = Callable[[int, int], None]
 # The largest world a seed may ask for: 10,000 accounts of about 130 resources each seed in roughly an hour
@@ -50,24 +50,6 @@ class SeedSummary:
     daily_cost: float
 
 
-def world_exists(conn: Conn) -> bool:
-    row = conn.execute(
-        "select exists(select 1 from driftworld.world_settings) or exists(select 1 from organizations) as e"
-    ).fetchone()
-    return bool(row and row["e"])
-
-
-def reset_world(conn: Conn) -> None:
-    """Empty the world and nothing else: organizations cascade to every account-owned row; the two
-    history tables without a foreign key, the agents' audit log and the engine's settings by name."""
-    with conn.transaction():
-        conn.execute(
-            "truncate organizations, metrics_daily, data_transfer_daily, action_audit_log, "
-            "driftworld.world_settings cascade"
-        )
-
-
-# Organizations and accounts predate every resource the estate back-dates (up to 900 days before the first day).
 def check_request(request: SeedRequest) -> None:
     """Refuse a request outside the documented bounds before any work (or memory) is spent on it."""
     if request.clock_mode not in CLOCK_MODES:
@@ -111,11 +93,7 @@ def _seed(conn: Conn, request: SeedRequest, progress: Progress | None) -> None:
     )
     parameters = {**asdict(request), "end_date": end.isoformat()}
     with conn.transaction():
-        conn.execute(
-            "insert into driftworld.world_settings (world_seed, clock_mode, seasonality, difficulty, seed_parameters) "
-            "values (%s, %s, %s, %s, %s::jsonb)",
-            (request.seed, request.clock_mode, request.seasonality, request.difficulty, json.dumps(parameters)),
-        )
+        insert_settings(conn, request.seed, request.clock_mode, request.seasonality, request.difficulty, parameters)
         copy_rows(conn, "organizations", orgs)
         copy_rows(conn, "cloud_accounts", account_rows)
     settings = read_settings(conn)
@@ -141,23 +119,12 @@ def _seed(conn: Conn, request: SeedRequest, progress: Progress | None) -> None:
 
 
 def summarize(conn: Conn) -> SeedSummary:
-    from driftworld.model.kinds import RESOURCE_TABLES
-
-    counts = {}
-    for table in RESOURCE_TABLES:
-        row = conn.execute(f"select count(*) as n from {table}").fetchone()
-        counts[table] = int(row["n"]) if row else 0
-    info = conn.execute(
-        "select (select count(*) from organizations) as orgs, (select count(*) from cloud_accounts) as accounts, "
-        "(select min(date) from metrics_daily) as first_day, (select max(date) from metrics_daily) as last_day"
-    ).fetchone()
-    assert info is not None
-    cost = conn.execute(read_sql("daily_cost.sql"), {"d": info["last_day"]}).fetchone()
+    counts = world_counts(conn)
     return SeedSummary(
-        int(info["orgs"]),
-        int(info["accounts"]),
-        info["first_day"],
-        info["last_day"],
-        counts,
-        float(cost["c"]) if cost else 0.0,
+        counts.organizations,
+        counts.accounts,
+        counts.first_day,
+        counts.last_day,
+        counts.resources,
+        counts.daily_cost,
     )
