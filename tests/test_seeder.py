@@ -11,9 +11,10 @@ import pytest
 
 from driftworld.model import catalogue
 from driftworld.model.kinds import RESOURCE_TABLES
-from driftworld.seeder import SeedRequest, WorldExists, seed_world, summarize
+from driftworld.seeder import SeedRequest, WorldExists, seed_world
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
+from driftworld.store.seed_io import summarize
 from tests.conftest import END_DATE, SMALL_WORLD, clone
 from tests.world_tables import WORLD_TABLES
 

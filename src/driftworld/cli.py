@@ -30,11 +30,9 @@ from driftworld.report import scorecard
 from driftworld.seeder import (
     MAX_ACCOUNTS,
     SeedRequest,
-    SeedSummary,
     WorldExists,
     check_request,
     seed_world,
-    summarize,
 )
 from driftworld.store.bench_io import ServerRefused
 from driftworld.store.cluster import ClusterError
@@ -42,7 +40,7 @@ from driftworld.store.database import Database, DatabaseUnavailable, resolve_dat
 from driftworld.store.embedded import embedded_database
 from driftworld.store.migrations import MigrationError, migrate, require_current, status
 from driftworld.store.queries import account_exists, ledger_days
-from driftworld.store.seed_io import world_exists
+from driftworld.store.seed_io import SeedSummary, summarize, world_exists
 from driftworld.store.world_io import adapt_connection
 from driftworld.store.world_settings import set_difficulty
 

@@ -13,7 +13,7 @@ from driftworld.engine.clock import read_settings
 from driftworld.model.clock import CLOCK_MODES, WorldClock
 from driftworld.model.difficulty import difficulty
 from driftworld.model.founding import estate_day, found_organizations
-from driftworld.store.seed_io import insert_settings, reset_world, world_counts, world_exists
+from driftworld.store.seed_io import SeedSummary, insert_settings, reset_world, summarize, world_exists
 from driftworld.store.world_io import Conn, Writes, adapt_connection, copy_rows, write_changes
 
 Progress = Callable[[int, int], None]
@@ -38,16 +38,6 @@ class SeedRequest:
     seasonality: bool = True
     batch_size: int = 25
     difficulty: str = "realistic"
-
-
-@dataclass(frozen=True)
-class SeedSummary:
-    orgs: int
-    accounts: int
-    first_day: dt.date | None  # None: no history yet
-    last_day: dt.date | None
-    resources: dict[str, int]
-    daily_cost: float
 
 
 def check_request(request: SeedRequest) -> None:
@@ -116,15 +106,3 @@ def _seed(conn: Conn, request: SeedRequest, progress: Progress | None) -> None:
             write_changes(writes, [estate_day(settings.world_seed, a, first, clock, level) for a in chunk])
             writes.send(conn)
             simulator.seed_history(chunk, first, end, advance)
-
-
-def summarize(conn: Conn) -> SeedSummary:
-    counts = world_counts(conn)
-    return SeedSummary(
-        counts.organizations,
-        counts.accounts,
-        counts.first_day,
-        counts.last_day,
-        counts.resources,
-        counts.daily_cost,
-    )

@@ -14,8 +14,10 @@ from driftworld.store.world_io import Conn, read_sql
 
 
 @dataclass(frozen=True)
-class WorldCounts:
-    organizations: int
+class SeedSummary:
+    """What a world holds: counts, its days of history and the newest day's bill."""
+
+    orgs: int
     accounts: int
     first_day: dt.date | None  # None: no history yet
     last_day: dt.date | None
@@ -50,7 +52,7 @@ def insert_settings(
     )
 
 
-def world_counts(conn: Conn) -> WorldCounts:
+def summarize(conn: Conn) -> SeedSummary:
     counts = sql.SQL(", ").join(
         sql.SQL("(select count(*) from {}) as {}").format(sql.Identifier(table), sql.Identifier(table))
         for table in RESOURCE_TABLES
@@ -62,7 +64,7 @@ def world_counts(conn: Conn) -> WorldCounts:
     ).fetchone()
     assert resources is not None and info is not None
     cost = conn.execute(read_sql("daily_cost.sql"), {"d": info["last_day"]}).fetchone()
-    return WorldCounts(
+    return SeedSummary(
         int(info["orgs"]),
         int(info["accounts"]),
         info["first_day"],
