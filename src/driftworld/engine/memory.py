@@ -38,8 +38,8 @@ class MemoryAccount:
 
 @dataclass
 class MemoryWorld:
-    """Accounts ticked day by day in memory; `history`, `events`, `ledger` and `findings` collect what
-    the database's tables would."""
+    """Accounts ticked day by day in memory; `history`, `events`, `ledger`, `decoys` and `findings` collect
+    what the database's tables would, and `resources` every resource ever made, as it is or was last."""
 
     settings: WorldSettings
     clock: WorldClock
@@ -48,6 +48,8 @@ class MemoryWorld:
     events: list[Row] = field(default_factory=list)
     ledger: dict[Id, Row] = field(default_factory=dict)
     findings: list[Row] = field(default_factory=list)
+    decoys: list[Row] = field(default_factory=list)
+    resources: dict[Key, Row] = field(default_factory=dict)
     audit: list[tuple[str, str, dt.datetime, str]] = field(default_factory=list)
 
     @classmethod
@@ -175,6 +177,13 @@ class MemoryWorld:
             self.ledger[resolved["id"]].update(resolved)
             held.open_waste.pop(resolved["id"], None)
         held.decoys |= {d.resource_id for d in changes.created.decoys}
+        self.decoys += [
+            {"kind": d.kind, "resource_table": d.resource_table, "resource_id": d.resource_id, "since": changes.day}
+            for d in changes.created.decoys
+        ]
+        for table, rows in changes.created.rows.items():
+            if table in BY_TABLE:
+                self.resources.update(((table, row["id"]), row) for row in rows)
         for (table, row_id), (row, digest) in changes.shadow_writes.items():
             fields = shadow_of(table, row)
             held.shadows[(table, row_id)] = (fields, shadow_digest(table, row) if digest is None else digest)

@@ -3,6 +3,7 @@
 
 A new service is an instance, a bucket with a lifecycle rule, a function and a log group with a retention,
 all healthy, some with the tags waste also carries (a merged pull request, a completed job, weekday use).
+A new CI runner or dev workstation is one instance, named and tagged as the idle ones of the mess are.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from driftworld.model.state import AccountState, DayChanges
 from driftworld.model.streams import Stream
 
 LAUNCH_CHANCE = 0.066  # per account-day: about as often as new waste
+SINGLE_SHARE = 0.3  # of launches: one busy instance (a CI runner, a workstation) rather than a service
+RUNNER_TYPES = ("c5.large", "t3.large", "m5.large")  # what idle runners run on too (scenario idle_ci_runner)
+WORKSTATION_TYPES = ("t3.large", "m5.xlarge")  # and workstations left on (scenario dev_instance_off_hours)
+SINGLE_INSTANCES = (  # env, purpose, instance types, tags beyond the team's
+    ("ci", "ci_runner", RUNNER_TYPES, {"job_status": "running"}),
+    ("ci", "ci_runner", RUNNER_TYPES, {"job_status": "completed"}),
+    ("dev", "workstation", WORKSTATION_TYPES, {"usage": "weekdays_only", "schedule": "office_hours"}),
+)
 SCALE_CHANCE = 0.03  # per account-day: a prod group scaled up for load
 WASTE_LIKE_TAGS = (
     {"pr_status": "merged"},
@@ -29,8 +38,15 @@ def launch_service(state: AccountState, builder: Builder, draws: Stream) -> bool
     """A new healthy service in one environment; False when the day's roll says no."""
     if not draws.chance(LAUNCH_CHANCE):
         return False
-    env = draws.choice(("prod", "staging", "dev"))
     day = state.day
+    if draws.chance(SINGLE_SHARE):
+        env, purpose, types, extra = draws.choice(SINGLE_INSTANCES)
+        name = builder.healthy_name("instances", env)
+        builder.instance(
+            name, env, draws.choice(types), wl.HEALTHY_NONPROD, day, tags=builder.tags(env, purpose, extra)
+        )
+        return True
+    env = draws.choice(("prod", "staging", "dev"))
     profile = wl.healthy_profile(env)
     kind = draws.choice(("m5.large", "c5.large", "t3.large"))
     instance = builder.instance(builder.healthy_name("instances", env), env, kind, profile, day)

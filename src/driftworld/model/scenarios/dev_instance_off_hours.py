@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from driftworld.model import workload as wl
+from driftworld.model.rules.growth import WORKSTATION_TYPES
 from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
 
 
@@ -10,9 +11,9 @@ def inject(ctx: ScenarioContext) -> bool:
     d = ctx.draws
     owner = ctx.builder.draws.choice(("alice", "bob", "carol", "dave", "erin"))
     box = ctx.builder.instance(
-        f"dev-workstation-{owner}-{d.hex(4)}",
+        ctx.builder.waste_name("instances", "dev", f"dev-workstation-{owner}-{d.hex(4)}"),
         "dev",
-        d.choice(("t3.large", "m5.xlarge")),
+        d.choice(WORKSTATION_TYPES),
         wl.WEEKDAYS_ONLY,
         ctx.day,
         tags=ctx.tags("dev", "workstation", usage="weekdays_only"),

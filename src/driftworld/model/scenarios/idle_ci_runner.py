@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from driftworld.model import workload as wl
+from driftworld.model.rules.growth import RUNNER_TYPES
 from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
 
 
 def inject(ctx: ScenarioContext) -> bool:
     d = ctx.draws
     runner = ctx.builder.instance(
-        f"ci-runner-{d.integer(100, 9999)}",
+        ctx.builder.waste_name("instances", "ci", f"ci-runner-{d.integer(100, 9999)}"),
         "ci",
-        d.choice(("c5.large", "t3.large", "m5.large")),
+        d.choice(RUNNER_TYPES),
         wl.IDLE,
         ctx.day,
         tags=ctx.tags("ci", "ci_runner", job_status="completed"),
