@@ -10,7 +10,6 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 from driftworld.engine.account_day import Simulator
-from driftworld.engine.clock import read_settings
 from driftworld.model.clock import CLOCK_MODES, WorldClock
 from driftworld.model.difficulty import Difficulty, difficulty
 from driftworld.model.estate import EstateShape, build_estate
@@ -18,6 +17,7 @@ from driftworld.model.factory import Account, Builder
 from driftworld.model.state import DayChanges
 from driftworld.model.streams import stream
 from driftworld.store.world_io import Conn, Writes, adapt_connection, copy_rows, read_sql, write_changes
+from driftworld.store.world_settings import read_settings
 
 REGIONS = ("us-east-1", "us-east-1", "us-east-1", "us-west-2", "eu-west-1")
 COMPANY_WORDS = (
