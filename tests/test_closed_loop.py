@@ -35,8 +35,8 @@ def value(db: Database, query: str, params: Any = None) -> Any:
 
 def tick(db: Database, days: int = 1) -> None:
     result = driftworld.tick(db, days=days)
-    assert result.ok, result.reply()
-    assert all(a.status == "simulated" and a.days_simulated == days for a in result.accounts), result.reply()
+    assert result.ok, result.failed
+    assert all(a.status == "simulated" and a.days_simulated == days for a in result.accounts), result.accounts
 
 
 def cost_rows(db: Database, resource_type: str, resource_id: str, since: dt.date = D1) -> list[dict[str, Any]]:

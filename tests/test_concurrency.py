@@ -18,6 +18,7 @@ from typing import Any
 
 import driftworld
 from driftworld.engine.tick import TickResult
+from driftworld.service.replies import tick_reply
 from driftworld.store.database import Database
 from driftworld.store.world_io import HISTORY_TABLES
 from tests.conftest import END_DATE, SMALL_WORLD
@@ -76,7 +77,7 @@ def test_eight_ticks_at_once_advance_each_account_once_per_winner(seeded_db: Dat
     results = at_once(8, lambda: driftworld.tick(seeded_db, days=1))
     after = clocks(seeded_db)
     for result in results:
-        assert result.ok, result.reply()
+        assert result.ok, result.failed
         assert {a.status for a in result.accounts} <= {"simulated", "busy"}
     for account, start in before.items():
         advanced = (after[account] - start).days
@@ -90,7 +91,7 @@ def test_eight_ticks_at_once_advance_each_account_once_per_winner(seeded_db: Dat
 
 
 def _tick_to(url: str, day: str) -> dict[str, Any]:
-    return driftworld.tick(Database(url, "test"), date=dt.date.fromisoformat(day)).reply()
+    return tick_reply(driftworld.tick(Database(url, "test"), date=dt.date.fromisoformat(day)))
 
 
 def test_four_ticks_to_a_date_leave_every_account_at_that_date(seeded_db: Database) -> None:
@@ -160,7 +161,7 @@ def test_a_tick_killed_half_way_leaves_no_partial_day(seeded_db: Database) -> No
     assert all((killed_at[a] - before[a]).days >= 3 for a in before)
     assert_whole_days(seeded_db)
     result = driftworld.tick(seeded_db, days=1)
-    assert result.ok, result.reply()
+    assert result.ok, result.failed
     for account in result.accounts:
         assert account.status == "simulated"
         assert account.from_date == killed_at[account.account_id] + dt.timedelta(days=1)

@@ -48,7 +48,7 @@ def twins(cluster: LocalCluster, template: str) -> tuple[Database, Database]:
 
 def tick(db: Database) -> None:
     result = driftworld.tick(db, days=DAYS)
-    assert result.ok, result.reply()
+    assert result.ok, result.failed
 
 
 def one(db: Database, query: str) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def decade(cluster: LocalCluster, migrated_template: str) -> tuple[Database, flo
     while remaining:
         days = min(remaining, 366)
         result = driftworld.tick(db, days=days)
-        assert result.ok, result.reply()["error"]  # an overflow fails the account-day and shows here
+        assert result.ok, result.failed  # an overflow fails the account-day and shows here
         assert [(a.status, a.days_simulated) for a in result.accounts] == [("simulated", days)]
         remaining -= days
     return db, time.perf_counter() - started

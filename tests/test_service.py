@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from driftworld.service.app import CORS_HEADERS
-from driftworld.service.commands import every_from_args
+from driftworld.service.commands import with_every_value
+from driftworld.service.intervals import DEFAULT_EVERY, parse_interval
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from tests.conftest import clone
@@ -419,11 +420,13 @@ def test_service_role_key_is_accepted_as_the_token(cluster: LocalCluster, seeded
 
 
 def test_every_option_reads_intervals_and_defaults_to_five_minutes() -> None:
-    assert every_from_args([]) is None
-    assert every_from_args(["--every"]) == 300
-    assert every_from_args(["--every", "30s"]) == 30
-    assert every_from_args(["--every=1h"]) == 3600
-    assert every_from_args(["--every", "5 minutes"]) == 300
+    assert with_every_value(["--port", "9"]) == ["--port", "9"]
+    assert with_every_value(["--every"]) == ["--every", DEFAULT_EVERY]
+    assert with_every_value(["--every", "--no-auth"]) == ["--every", DEFAULT_EVERY, "--no-auth"]
+    assert with_every_value(["--every="]) == [f"--every={DEFAULT_EVERY}"]
+    assert with_every_value(["--every", "30s"]) == ["--every", "30s"]
+    assert parse_interval(DEFAULT_EVERY) == parse_interval("5 minutes") == 300
+    assert parse_interval("1h") == 3600 and parse_interval("30s") == 30
 
 
 def test_own_scheduler_ticks_every_interval_one_at_a_time(

@@ -14,12 +14,11 @@ pytestmark = pytest.mark.timeout(180)
 
 LIBRARY_WARNINGS = """
 import logging, logging.config, warnings
-from driftworld.service.commands import uvicorn_log_config
-from driftworld.service.logs import configure_logging
+from driftworld.service.logs import configure_logging, logging_config
 configure_logging(libraries=True)
 logging.getLogger("psycopg").warning("error ignored terminating %r", "<psycopg.Pipeline [BAD]>")
 warnings.warn("a library's warning")
-logging.config.dictConfig(uvicorn_log_config())  # what uvicorn.run does next
+logging.config.dictConfig(logging_config())  # what uvicorn.run does next
 logging.getLogger("psycopg.pool").warning("after uvicorn's configuration")
 """
 

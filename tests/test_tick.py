@@ -18,6 +18,7 @@ import driftworld
 from driftworld.engine.tick import InvalidTickRequest, TickResult
 from driftworld.model.rules import instance_cost
 from driftworld.seeder import seed_world
+from driftworld.service.replies import tick_reply
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from driftworld.store.world_io import HISTORY_TABLES
@@ -264,7 +265,7 @@ def test_a_second_tick_for_the_same_day_is_already_simulated(seeded_db: Database
     assert again.ok and by_status(again) == {"already_simulated": 2}
     assert all(a.days_simulated == 0 and a.reason for a in again.accounts)
     assert again.rows_appended == dict.fromkeys(HISTORY, 0)
-    assert again.reply()["accountsProcessed"] == 0 and again.reply()["simulatedDate"] is None
+    assert tick_reply(again)["accountsProcessed"] == 0 and tick_reply(again)["simulatedDate"] is None
     assert history_counts(seeded_db) == counts
     assert world_digest(seeded_db) == digest
     earlier = driftworld.tick(seeded_db, date=END_DATE)  # a day before the clock: also nothing to do
@@ -294,7 +295,7 @@ def test_days_advances_exactly_that_many_days(seeded_db: Database) -> None:
             )
         ]
         assert ledger == [END_DATE + dt.timedelta(days=i) for i in (1, 2, 3)]
-    assert result.reply()["daysSimulated"] == 6
+    assert tick_reply(result)["daysSimulated"] == 6
 
 
 def test_date_brings_every_account_to_that_date(seeded_db: Database) -> None:
@@ -374,7 +375,7 @@ def test_an_account_without_history_is_skipped_with_a_reason(seeded_db: Database
     assert statuses[empty].days_simulated == 0
     assert sum(a.status == "simulated" for a in result.accounts) == 2
     assert one(seeded_db, "select count(*) from metrics_daily where account_id = %s", (empty,)) == 0
-    reply = result.reply()
+    reply = tick_reply(result)
     skipped = next(a for a in reply["accounts"] if a["account_id"] == str(empty))
     assert skipped["status"] == "skipped" and skipped["reason"]
 
@@ -529,7 +530,7 @@ def check_reply(reply: dict[str, Any], accounts: int, days: int) -> None:
 
 def test_reply_has_the_contract_shape(seeded_db: Database) -> None:
     result = driftworld.tick(seeded_db, days=2)
-    check_reply(result.reply(), accounts=2, days=2)
+    check_reply(tick_reply(result), accounts=2, days=2)
 
 
 def test_cli_tick_json_prints_the_same_reply(seeded_db: Database) -> None:
@@ -608,7 +609,7 @@ def test_a_failing_account_is_reported_and_the_others_commit(seeded_db: Database
     assert not result.ok
     assert statuses[first].status == "failed" and "disk on fire" in (statuses[first].error or "")
     assert statuses[second].status == "simulated"
-    reply = result.reply()
+    reply = tick_reply(result)
     assert reply["ok"] is False and "disk on fire" in reply["error"]
     assert clocks(seeded_db) == {first: END_DATE, second: DAY1}
     for table in HISTORY:  # nothing of the failed account-day was written

@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from driftworld.config import load_settings
-from driftworld.engine.clock import WorldNotSeeded, read_settings
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
 from driftworld.engine.workers import shutdown_workers
 from driftworld.model.difficulty import difficulty as level
@@ -34,6 +33,7 @@ from driftworld.seeder import (
     check_request,
     seed_world,
 )
+from driftworld.service.replies import tick_reply
 from driftworld.store.bench_io import ServerRefused
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, resolve_database
@@ -42,7 +42,7 @@ from driftworld.store.migrations import MigrationError, migrate, require_current
 from driftworld.store.queries import account_exists, ledger_days
 from driftworld.store.seed_io import SeedSummary, summarize, world_exists
 from driftworld.store.world_io import adapt_connection
-from driftworld.store.world_settings import set_difficulty
+from driftworld.store.world_settings import WorldNotSeeded, read_settings, set_difficulty, set_drift_intensity
 
 app = typer.Typer(
     help="driftworld: a simulated AWS estate on PostgreSQL that keeps drifting, for "
@@ -358,10 +358,7 @@ def world_set(
             preset=current.preset if preset is None else (None if preset == "none" else preset),
         )
         validate(updated)
-        conn.execute(
-            "update driftworld.world_settings set drift_intensity = %s::jsonb, updated_at = now()",
-            (json.dumps(updated.to_settings()),),
-        )
+        set_drift_intensity(conn, updated.to_settings())
         conn.commit()
     world_show()
 
@@ -486,7 +483,7 @@ def tick_command(
         try:
             if as_json:
                 result = tick(target, days=days, date=until, account_ids=ids)
-                print(json.dumps(result.reply(), indent=2))
+                print(json.dumps(tick_reply(result), indent=2))
             else:
                 with progress_bar("ticking virtual days") as advance:
                     result = tick(target, days=days, date=until, account_ids=ids, progress=advance)

@@ -9,12 +9,12 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 from driftworld.engine.account_day import Simulator
-from driftworld.engine.clock import read_settings
 from driftworld.model.clock import CLOCK_MODES, WorldClock
 from driftworld.model.difficulty import difficulty
 from driftworld.model.founding import estate_day, found_organizations
 from driftworld.store.seed_io import SeedSummary, insert_settings, reset_world, summarize, world_exists
 from driftworld.store.world_io import Conn, Writes, adapt_connection, copy_rows, write_changes
+from driftworld.store.world_settings import read_settings
 
 Progress = Callable[[int, int], None]
 # The largest world a seed may ask for: 10,000 accounts of about 130 resources each seed in roughly an hour

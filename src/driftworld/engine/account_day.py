@@ -15,22 +15,21 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from driftworld.engine.carry import carry_forward
-from driftworld.engine.clock import last_days
 from driftworld.engine.day import simulate_account_day
 from driftworld.model.clock import WorldClock
 from driftworld.model.factory import Account, Id
 from driftworld.model.state import DayChanges, WorldSettings
 from driftworld.store.database import first_line
 from driftworld.store.shadow_io import attach_observations, write_observations
-from driftworld.store.world_io import Conn, Writes, load_states, read_sql, to_json, write_changes
+from driftworld.store.tick_io import last_days, lock_accounts, record_days
+from driftworld.store.world_io import Conn, Writes, load_states, write_changes
 
 Status = Literal["simulated", "skipped", "already_simulated", "busy", "failed"]
-ACCOUNT_LOCK_NAMESPACE = 0x6477  # "dw": first key of every per-account advisory lock
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
-    """What one attempt at an account's next day came to."""
+    """What one attempt at an account's next day came to: a tick's result keeps each simulated day's."""
 
     status: Status
     day: dt.date | None = None
@@ -91,13 +90,7 @@ class Simulator:
         outcomes: dict[Id, Outcome] = {}
         with self.conn.transaction():
             ids = [a.id for a in accounts]
-            locked = {
-                row["id"]
-                for row in self.conn.execute(
-                    "select id from unnest(%s::uuid[]) as id where pg_try_advisory_xact_lock(%s, hashtext(id::text))",
-                    (ids, ACCOUNT_LOCK_NAMESPACE),
-                )
-            }
+            locked = lock_accounts(self.conn, ids)
             clocks = last_days(self.conn, [i for i in ids if i in locked])
             due: dict[Id, tuple[Account, dt.date]] = {}
             for account in accounts:
@@ -163,15 +156,5 @@ class Simulator:
         writes = Writes()
         write_changes(writes, batch)
         write_observations(writes, batch)
-        ledger = [
-            {
-                "account_id": c.account.id,
-                "virtual_date": c.day,
-                "source": target.source,
-                "rows_appended": c.rows_appended(),
-                "scenarios": c.scenarios,
-            }
-            for c in batch
-        ]
-        writes.execute(read_sql("record_days.sql"), (to_json(ledger),))
+        record_days(writes, batch, target.source)
         writes.send(self.conn)

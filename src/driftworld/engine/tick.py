@@ -8,13 +8,11 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import psycopg
 
 from driftworld.config import load_settings
 from driftworld.engine.account_day import Outcome, Simulator, Status, Target
-from driftworld.engine.clock import last_days, read_settings
 from driftworld.engine.watchdog import Watchdog, silence_message
 from driftworld.engine.workers import (
     Outcomes,
@@ -27,7 +25,9 @@ from driftworld.engine.workers import (
 from driftworld.model.factory import Account
 from driftworld.store.database import Database, DatabaseUnavailable, cut_connections, resolve_database
 from driftworld.store.migrations import require_current
+from driftworld.store.tick_io import active_accounts, last_days
 from driftworld.store.world_io import HISTORY_TABLES, Conn, adapt_connection
+from driftworld.store.world_settings import read_settings
 
 MAX_DAYS = 366
 # Account ids one request may name: enough for any world driftworld seeds, small enough that a refusal
@@ -44,13 +44,11 @@ class InvalidTickRequest(ValueError):
 
 @dataclass
 class AccountResult:
+    """One account's part of a tick: each day it simulated, in order, or why it did not advance."""
+
     account_id: uuid.UUID
     status: Status
-    from_date: dt.date | None = None
-    to_date: dt.date | None = None
-    days_simulated: int = 0
-    rows_appended: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HISTORY_TABLES, 0))
-    scenarios: list[tuple[dt.date, str]] = field(default_factory=list)
+    days: list[Outcome] = field(default_factory=list)  # the outcome of each simulated day
     duration_ms: float = 0.0
     reason: str | None = None
     error: str | None = None
@@ -59,32 +57,36 @@ class AccountResult:
         self.duration_ms += outcome.duration_ms
         if outcome.status == "simulated" and outcome.day is not None:
             self.status = "simulated"
-            self.from_date = self.from_date or outcome.day
-            self.to_date = outcome.day
-            self.days_simulated += 1
-            for table, count in outcome.rows_appended.items():
-                self.rows_appended[table] = self.rows_appended.get(table, 0) + count
-            self.scenarios += [(outcome.day, s) for s in outcome.scenarios]
-        elif self.days_simulated == 0 or outcome.status == "failed":
+            self.days.append(outcome)
+        elif not self.days or outcome.status == "failed":
             self.status = outcome.status
             self.reason, self.error = outcome.reason, outcome.error
 
-    def reply(self) -> dict[str, Any]:
-        return {
-            "account_id": str(self.account_id),
-            "status": self.status,
-            "fromDate": _iso(self.from_date),
-            "toDate": _iso(self.to_date),
-            "daysSimulated": self.days_simulated,
-            "rowsAppended": self.rows_appended,
-            "durationMs": round(self.duration_ms),
-            "reason": self.reason,
-            "error": self.error,
-        }
+    @property
+    def days_simulated(self) -> int:
+        return len(self.days)
 
+    @property
+    def from_date(self) -> dt.date | None:
+        return self.days[0].day if self.days else None
 
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
+    @property
+    def to_date(self) -> dt.date | None:
+        return self.days[-1].day if self.days else None
+
+    @property
+    def rows_appended(self) -> dict[str, int]:
+        """Rows added per history table over the simulated days (every history table named, 0 when none)."""
+        total = dict.fromkeys(HISTORY_TABLES, 0)
+        for day in self.days:
+            for table, count in day.rows_appended.items():
+                total[table] = total.get(table, 0) + count
+        return total
+
+    @property
+    def scenarios(self) -> list[tuple[dt.date, str]]:
+        """Each scenario a simulated day triggered, with its day."""
+        return [(day.day, name) for day in self.days if day.day is not None for name in day.scenarios]
 
 
 @dataclass
@@ -95,53 +97,37 @@ class TickResult:
 
     @property
     def ok(self) -> bool:
-        return not any(a.status == "failed" for a in self.accounts)
+        return not self.failed
+
+    @property
+    def failed(self) -> list[AccountResult]:
+        return [a for a in self.accounts if a.status == "failed"]
 
     @property
     def simulated_date(self) -> dt.date | None:
         return max((a.to_date for a in self.accounts if a.to_date), default=None)
 
     @property
+    def days_simulated(self) -> int:
+        return sum(a.days_simulated for a in self.accounts)
+
+    @property
     def rows_appended(self) -> dict[str, int]:
-        return {t: sum(a.rows_appended.get(t, 0) for a in self.accounts) for t in HISTORY_TABLES}
-
-    def reply(self) -> dict[str, Any]:
-        """The service's JSON reply (contract section 6); `tick --json` prints the same."""
-        reply: dict[str, Any] = {
-            "ok": self.ok,
-            "simulatedDate": _iso(self.simulated_date),
-            "accountsProcessed": sum(1 for a in self.accounts if a.days_simulated),
-            "daysSimulated": sum(a.days_simulated for a in self.accounts),
-            "rowsAppended": self.rows_appended,
-            "scenariosTriggered": [
-                {"account_id": str(a.account_id), "date": d.isoformat(), "scenario": s}
-                for a in self.accounts
-                for d, s in a.scenarios
-            ],
-            "executionTimeMs": round(self.execution_time_ms),
-            "accounts": [a.reply() for a in self.accounts],
-        }
-        if not self.ok:
-            failed = [a for a in self.accounts if a.status == "failed"]
-            reply["error"] = f"{len(failed)} account(s) failed: {failed[0].error}"
-        return reply
+        totals = [a.rows_appended for a in self.accounts]
+        return {t: sum(total.get(t, 0) for total in totals) for t in HISTORY_TABLES}
 
 
-def active_accounts(conn: Conn, account_ids: Sequence[uuid.UUID] | None) -> list[Account]:
+def accounts_to_tick(conn: Conn, account_ids: Sequence[uuid.UUID] | None) -> list[Account]:
+    """The active accounts to tick; an id that names none of them refuses the request."""
     wanted = None if account_ids is None else [str(a) for a in account_ids]  # ids as the engine holds them
-    rows = conn.execute(
-        "select id, org_id, coalesce(aws_account_number, '000000000000') as number, "
-        "coalesce(primary_region, 'us-east-1') as region from cloud_accounts "
-        "where is_active and (%s::uuid[] is null or id = any(%s::uuid[])) order by id",
-        (wanted, wanted),
-    ).fetchall()
+    accounts = active_accounts(conn, wanted)
     if wanted is not None:
-        unknown = set(wanted) - {r["id"] for r in rows}
+        unknown = set(wanted) - {a.id for a in accounts}
         if unknown:
             named = sorted(map(str, unknown))
             more = f" and {len(named) - NAMED_IN_ERRORS} more" if len(named) > NAMED_IN_ERRORS else ""
             raise InvalidTickRequest(f"unknown or inactive account ids: {', '.join(named[:NAMED_IN_ERRORS])}{more}")
-    return [Account(r["id"], r["org_id"], r["number"], r["region"]) for r in rows]
+    return accounts
 
 
 def tick(
@@ -213,7 +199,7 @@ class _Run:
         with database.session() as conn:
             adapt_connection(conn)
             require_current(conn, migrations_dir)
-            accounts = active_accounts(conn, account_ids)
+            accounts = accounts_to_tick(conn, account_ids)
             steps = days or 0
             if date is not None:
                 clocks = last_days(conn, [a.id for a in accounts])

@@ -32,11 +32,13 @@ from driftworld.engine.tick import MAX_ACCOUNT_IDS, MAX_DAYS
 from driftworld.engine.workers import shutdown_workers
 from driftworld.redact import redact
 from driftworld.service.logs import configure_logging, emit
+from driftworld.service.replies import AccountReply, ErrorReply, TickReply
 from driftworld.service.scheduler import IntervalScheduler
 from driftworld.service.ticking import SERVICE_ERRORS, TickOutcome, run_tick, shorten
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, first_line, why_unreachable
 from driftworld.store.migrations import MigrationError, status
+from driftworld.store.tick_io import newest_virtual_day
 
 TICK_PATH = "/functions/v1/drift-tick"
 CORS_HEADERS = {
@@ -76,50 +78,6 @@ class TickRequest(BaseModel):
         return self
 
 
-class RowsAppended(BaseModel):
-    metrics_daily: int
-    s3_bucket_usage_daily: int
-    log_group_usage_daily: int
-    data_transfer_daily: int
-    commitment_utilization_daily: int
-
-
-class ScenarioTriggered(BaseModel):
-    account_id: str
-    date: str
-    scenario: str
-
-
-class AccountReply(BaseModel):
-    account_id: str
-    status: str = Field(description="simulated, skipped, already_simulated, busy or failed")
-    fromDate: str | None
-    toDate: str | None
-    daysSimulated: int
-    rowsAppended: dict[str, int]
-    durationMs: int
-    reason: str | None
-    error: str | None
-
-
-class TickReply(BaseModel):
-    ok: bool
-    simulatedDate: str | None
-    accountsProcessed: int
-    daysSimulated: int
-    rowsAppended: RowsAppended
-    scenariosTriggered: list[ScenarioTriggered]
-    executionTimeMs: int
-    accounts: list[AccountReply]
-    error: str | None = None
-
-
-class ErrorReply(BaseModel):
-    ok: bool = False
-    error: str
-    accounts: list[AccountReply] | None = None
-
-
 class HealthReply(BaseModel):
     ok: bool
     service: str
@@ -132,10 +90,15 @@ class HealthReply(BaseModel):
     error: str | None = None
 
 
-def error_reply(status_code: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
+def error_reply(
+    status_code: int,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    accounts: list[AccountReply] | None = None,
+) -> JSONResponse:
     """The JSON error every failure gets: secrets masked, short enough for a log line."""
     return JSONResponse(
-        {"ok": False, "error": shorten(redact(message)), **extra},
+        ErrorReply(error=shorten(redact(message)), accounts=accounts).body(),
         status_code=status_code,
         headers={**CORS_HEADERS, **(headers or {})},
     )
@@ -383,12 +346,8 @@ def check_health(database_factory: DatabaseFactory) -> dict[str, Any]:
             current = status(conn, load_settings().migrations_dir)
             problems = [f"pending {m.path.name}" for m in current.pending] + [f"unknown {v}" for v in current.unknown]
             reply["schema"] = "; ".join(problems) or "current"
-            newest = None
-            found = conn.execute("select to_regclass('driftworld.tick_ledger') is not null as found").fetchone()
-            if found and found["found"]:
-                row = conn.execute("select max(virtual_date) as newest from driftworld.tick_ledger").fetchone()
-                newest = row["newest"] if row else None
-            reply["newestVirtualDay"] = newest.isoformat() if isinstance(newest, dt.date) else None
+            newest = newest_virtual_day(conn)
+            reply["newestVirtualDay"] = newest.isoformat() if newest else None
             reply["ok"] = reply["schema"] == "current"
     except DatabaseUnavailable as error:
         reply["database"], reply["error"] = "down", f"database down: {error.reason}"

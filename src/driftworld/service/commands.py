@@ -48,8 +48,9 @@ def service_errors() -> Iterator[None]:
 
 
 def with_every_value(args: list[str]) -> list[str]:
-    """The arguments with DEFAULT_EVERY after a bare `--every` (Typer has no option whose value is
-    optional, and the contract wants `--every` alone to mean 5 minutes)."""
+    """The arguments with DEFAULT_EVERY after a bare `--every`: the contract wants `--every` alone to mean
+    5 minutes, and Typer's options refuse a missing value (click's optional value, `flag_value`, does not
+    pass through Typer 0.29)."""
     filled: list[str] = []
     for index, arg in enumerate(args):
         following = args[index + 1] if index + 1 < len(args) else None
@@ -59,21 +60,6 @@ def with_every_value(args: list[str]) -> list[str]:
         if arg == "--every" and (following is None or following.startswith("-")):
             filled.append(DEFAULT_EVERY)
     return filled
-
-
-def every_from_args(args: list[str]) -> float | None:
-    """The interval `--every`, `--every VALUE` or `--every=VALUE` in `args` asks for, in seconds."""
-    every: str | None = None
-    rest = with_every_value(args)
-    while rest:
-        arg = rest.pop(0)
-        if arg == "--every":
-            every = rest.pop(0)
-        elif arg.startswith("--every="):
-            every = arg.split("=", 1)[1]
-        else:
-            raise typer.BadParameter(f"unexpected argument {arg!r}")
-    return parse_interval(every) if every is not None else None
 
 
 class ServeCommand(TyperCommand):
@@ -92,22 +78,6 @@ def require_migrated(database: Database) -> None:
         require_current(conn, load_settings().migrations_dir)
 
 
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own lines in the same JSON shape as ours (its access log never includes headers)."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "driftworld.service.logs.JsonFormatter"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-        "loggers": {
-            "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-            "uvicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-            "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        },
-        "root": {"handlers": ["stderr"], "level": "WARNING"},  # libraries' warnings (psycopg's) as JSON too
-    }
-
-
 def serve(
     every: Annotated[str | None, typer.Option("--every", metavar="[INTERVAL]", help=EVERY_HELP)] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -124,7 +94,7 @@ def serve(
     import uvicorn
 
     from driftworld.service.app import create_app
-    from driftworld.service.logs import configure_logging, emit
+    from driftworld.service.logs import configure_logging, emit, logging_config
 
     with service_errors():
         try:
@@ -148,7 +118,7 @@ def serve(
         configure_logging(libraries=True)
         app = create_app(lambda: database, token, every_s=every_s, require_token=not no_auth)
         emit("serve", host=host, port=port, database=database.origin, every_s=every_s)
-        uvicorn.run(app, host=host, port=port, log_config=uvicorn_log_config())
+        uvicorn.run(app, host=host, port=port, log_config=logging_config())
 
 
 def worker(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import logging.config
 import sys
 from typing import Any, TextIO
 
@@ -47,30 +48,41 @@ def _masked(value: Any) -> Any:
     return value
 
 
+HANDLER_NAME = "driftworld-json"
+
+
+def logging_config(stream: TextIO | None = None) -> dict[str, Any]:
+    """The logging of a process that owns its stderr (serve, worker; uvicorn applies it again at start):
+    the service's records, uvicorn's lines (its access log never includes headers) and every other
+    logger's warnings (psycopg's, say), all through one JSON handler, so no line of stderr is plain text."""
+    handler = {"handlers": [HANDLER_NAME], "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {
+            HANDLER_NAME: {"class": "logging.StreamHandler", "formatter": "json", "stream": stream or sys.stderr}
+        },
+        "loggers": {
+            name: {**handler, "level": "INFO"} for name in (LOGGER_NAME, "uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+        "root": {"handlers": [HANDLER_NAME], "level": "WARNING"},
+    }
+
+
 def configure_logging(stream: TextIO | None = None, level: int = logging.INFO, libraries: bool = False) -> None:
     """Send the service's records to stderr as JSON (idempotent: one handler however often called).
-    With `libraries`, a process that owns its stderr (serve, worker) also sends every other logger's
-    warnings (psycopg's, say) and Python's warnings there as JSON, so no line of stderr is plain text."""
-    handler_name = "driftworld-json"
-    if not any(handler.get_name() == handler_name for handler in log.handlers):
-        log.addHandler(_json_handler(handler_name, stream))
+    With `libraries`, the whole process's logging and Python's warnings too (`logging_config`)."""
+    if libraries:
+        logging.config.dictConfig(logging_config(stream))
+        logging.captureWarnings(True)
+    elif not any(handler.get_name() == HANDLER_NAME for handler in log.handlers):
+        handler = logging.StreamHandler(stream or sys.stderr)
+        handler.set_name(HANDLER_NAME)
+        handler.setFormatter(JsonFormatter())
+        log.addHandler(handler)
         log.setLevel(level)
         log.propagate = False
-    if libraries:
-        root = logging.getLogger()
-        if not any(handler.get_name() == handler_name for handler in root.handlers):
-            for handler in root.handlers[:]:
-                root.removeHandler(handler)
-            root.addHandler(_json_handler(handler_name, stream))
-            root.setLevel(logging.WARNING)
-        logging.captureWarnings(True)
-
-
-def _json_handler(name: str, stream: TextIO | None) -> logging.Handler:
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.set_name(name)
-    handler.setFormatter(JsonFormatter())
-    return handler
 
 
 def emit(event: str, level: int = logging.INFO, **fields: Any) -> None:

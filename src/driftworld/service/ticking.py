@@ -16,25 +16,17 @@ from typing import Any
 
 import psycopg
 
-from driftworld.engine.clock import WorldNotSeeded
 from driftworld.engine.tick import InvalidTickRequest, TickResult, tick
 from driftworld.redact import redact
 from driftworld.service.logs import emit
+from driftworld.service.replies import ErrorReply, tick_reply
 from driftworld.store.cluster import ClusterError
 from driftworld.store.database import Database, DatabaseUnavailable, first_line
 from driftworld.store.migrations import MigrationError
+from driftworld.store.world_settings import WorldNotSeeded
 
 # Failures of the setting rather than of the request: the reply is a 500 and names the cause.
 SERVICE_ERRORS = (DatabaseUnavailable, MigrationError, WorldNotSeeded, ClusterError)
-
-LEDGER_DAYS = """
-select l.account_id, l.virtual_date, l.rows_appended, l.scenarios, l.duration_ms
-from driftworld.tick_ledger l
-join unnest(%s::uuid[], %s::date[], %s::date[]) as r(account_id, first_day, last_day)
-  on l.account_id = r.account_id and l.virtual_date between r.first_day and r.last_day
-order by l.account_id, l.virtual_date
-"""
-
 
 MAX_ERROR_CHARS = 500
 
@@ -74,13 +66,13 @@ def run_tick(
     except InvalidTickRequest as error:
         message = shorten(str(error))
         emit("tick", logging.WARNING, **context, status="rejected", http_status=400, error=message)
-        return TickOutcome(400, {"ok": False, "error": message})
+        return TickOutcome(400, ErrorReply(error=message).body())
     except SERVICE_ERRORS as error:
         return _failed(context, started, shorten(redact(str(error))))
     except psycopg.Error as error:
         return _failed(context, started, f"database error: {first_line(error)}")
-    _log_account_days(database, result, context)
-    reply = result.reply()
+    _log_account_days(result, context)
+    reply = tick_reply(result)
     status_code = 200 if result.ok else 500
     emit(
         "tick",
@@ -110,7 +102,7 @@ def _failed(context: dict[str, Any], started: float, message: str) -> TickOutcom
         error=message,
         duration_ms=round((time.perf_counter() - started) * 1000),
     )
-    return TickOutcome(500, {"ok": False, "error": message, "accounts": []})
+    return TickOutcome(500, ErrorReply(error=message, accounts=[]).body())
 
 
 def _count_statuses(result: TickResult) -> dict[str, int]:
@@ -120,10 +112,9 @@ def _count_statuses(result: TickResult) -> dict[str, int]:
     return counts
 
 
-def _log_account_days(database: Database, result: TickResult, context: dict[str, Any]) -> None:
-    """One line per simulated account-day (from the ledger, which keeps each day's counts) and one per
-    account that did not advance, with the reason."""
-    advanced = [a for a in result.accounts if a.days_simulated and a.from_date and a.to_date]
+def _log_account_days(result: TickResult, context: dict[str, Any]) -> None:
+    """One line per simulated account-day, with that day's counts, and one per account that did not
+    advance or failed, with the reason."""
     for account in result.accounts:
         if account.days_simulated == 0:
             emit(
@@ -136,46 +127,19 @@ def _log_account_days(database: Database, result: TickResult, context: dict[str,
                 reason=account.reason,
                 error=account.error,
             )
-    if not advanced:
-        return
-    rows: list[dict[str, Any]] = []
-    try:
-        if result.abandoned:  # the database answers nothing: do not wait on it again
-            raise DatabaseUnavailable("the tick was abandoned", "the database answers nothing")
-        with database.connect(autocommit=True) as conn:
-            rows = conn.execute(
-                LEDGER_DAYS,
-                ([a.account_id for a in advanced], [a.from_date for a in advanced], [a.to_date for a in advanced]),
-            ).fetchall()
-    except (psycopg.Error, DatabaseUnavailable) as error:
-        emit("ledger_unreadable", logging.WARNING, **context, error=first_line(error))
-    logged = {(row["account_id"], row["virtual_date"]) for row in rows}
-    for row in rows:
-        emit(
-            "account_day",
-            **context,
-            account_id=str(row["account_id"]),
-            virtual_date=str(row["virtual_date"]),
-            status="simulated",
-            rows_appended=row["rows_appended"],
-            scenarios=row["scenarios"],
-            duration_ms=row["duration_ms"],
-        )
-    for account in advanced:
-        if not any((account.account_id, d) in logged for d in _days(account.from_date, account.to_date)):
-            emit(  # the ledger could not be read: one line for the account's days instead
+    for account in result.accounts:
+        for day in account.days:
+            emit(
                 "account_day",
                 **context,
                 account_id=str(account.account_id),
-                virtual_date=str(account.to_date),
-                from_date=str(account.from_date),
-                status=account.status,
-                days_simulated=account.days_simulated,
-                rows_appended=account.rows_appended,
-                scenarios=[s for _, s in account.scenarios],
-                duration_ms=round(account.duration_ms),
+                virtual_date=str(day.day),
+                status="simulated",
+                rows_appended=day.rows_appended,
+                scenarios=day.scenarios,
+                duration_ms=round(day.duration_ms),
             )
-        if account.status == "failed":
+        if account.days and account.status == "failed":
             emit(
                 "account_day",
                 logging.ERROR,
@@ -185,9 +149,3 @@ def _log_account_days(database: Database, result: TickResult, context: dict[str,
                 status="failed",
                 error=account.error,
             )
-
-
-def _days(first: dt.date | None, last: dt.date | None) -> list[dt.date]:
-    if first is None or last is None:
-        return []
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]

@@ -1,9 +1,8 @@
 """The worker that executes tick requests queued in the database (pg_cron on plain PostgreSQL).
 
-A request is claimed with FOR UPDATE SKIP LOCKED and stays locked, in the claiming transaction, until
-its result is stored: if the worker dies mid-tick the claim rolls back and another worker takes the
-request. Workers also take one advisory lock while ticking, so that several of them run the queue one
-request after another, and each request simulates exactly one day (or its `days`) per account.
+A request stays claimed, in the claiming transaction, until its result is stored (store/tick_requests.py),
+so that a worker that dies mid-tick leaves it to another, and several workers run the queue one request
+after another: each request simulates exactly one day (or its `days`) per account.
 """
 
 from __future__ import annotations
@@ -14,22 +13,11 @@ import time
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from driftworld.service.logs import emit
 from driftworld.service.ticking import TickOutcome, run_tick
+from driftworld.store import tick_requests
 from driftworld.store.database import Database, DatabaseUnavailable, first_line
-
-CHANNEL = "driftworld_tick"
-WORKER_LOCK = (0x64777772, 0)  # "dwwr": its own namespace, apart from the engine's per-account locks
-
-CLAIM = """
-select id, triggered_by, days from driftworld.tick_requests
-where finished_at is null
-order by id
-limit 1
-for update skip locked
-"""
 
 
 def stored_result(reply: dict[str, Any]) -> dict[str, Any]:
@@ -58,26 +46,15 @@ class Worker:
 
     def _execute_one(self, conn: psycopg.Connection[dict[str, object]]) -> bool:
         with conn.transaction():
-            request = conn.execute(CLAIM).fetchone()
+            request = tick_requests.claim_next(conn)
             if request is None:
                 return False
-            conn.execute("select pg_advisory_xact_lock(%s, %s)", WORKER_LOCK)
-            conn.execute(
-                "update driftworld.tick_requests set claimed_at = clock_timestamp() where id = %s", (request["id"],)
-            )
             days = request["days"] if isinstance(request["days"], int) else 1
             emit("worker_request", request_id=request["id"], triggered_by=request["triggered_by"], days=days)
             outcome: TickOutcome = run_tick(
                 self.database, triggered_by=f"worker:{request['triggered_by'] or 'unknown'}", days=days
             )
-            conn.execute(
-                "update driftworld.tick_requests set finished_at = clock_timestamp(), result = %s where id = %s",
-                (Jsonb(stored_result(outcome.reply)), request["id"]),
-            )
-            conn.execute(  # the queue is not an archive: the ledger keeps the history
-                "delete from driftworld.tick_requests where finished_at < now() - make_interval(days => %s)",
-                (self.keep_days,),
-            )
+            tick_requests.finish(conn, request["id"], stored_result(outcome.reply), self.keep_days)
         self.executed += 1
         emit(
             "worker_request_done",
@@ -92,11 +69,11 @@ class Worker:
     def run_forever(self) -> None:
         """LISTEN for requests, with a poll every `poll_s` as a fallback (a lost notification, a
         request queued while the worker was down); reconnect when the database goes away."""
-        emit("worker_started", channel=CHANNEL, poll_s=self.poll_s)
+        emit("worker_started", channel=tick_requests.CHANNEL, poll_s=self.poll_s)
         while not self.stop.is_set():
             try:
                 with self.database.connect(autocommit=True) as listener:
-                    listener.execute(f"listen {CHANNEL}")
+                    tick_requests.listen(listener)
                     while not self.stop.is_set():
                         self.run_pending()
                         self._wait(listener)
