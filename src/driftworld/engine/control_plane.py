@@ -10,8 +10,8 @@ from collections import defaultdict
 from driftworld.model.calendar import is_day_off
 from driftworld.model.catalogue import HOURS_PER_DAY
 from driftworld.model.factory import Builder
+from driftworld.model.kinds import derived_prices, price_key
 from driftworld.model.rules.capacity import load_factor
-from driftworld.model.rules.pricing import derived_prices, price_key
 from driftworld.model.rules.termination import release_what_terminated_instances_held
 from driftworld.model.state import AccountState, DayChanges, Row
 from driftworld.model.workload import WEEKDAYS_ONLY
