@@ -100,6 +100,25 @@ def test_each_kinds_default_policy_is_the_migrations_column_default(migrated_db:
         assert not locked
 
 
+def test_each_kinds_running_and_retired_states_are_states_its_table_allows(migrated_db: Database) -> None:
+    """A state the database never holds would leave a kind never running, or never retired."""
+    with migrated_db.connect() as conn:
+        for kind in KINDS:
+            states = kind.running | ({kind.retired} if kind.retired else set())
+            if not states:
+                continue
+            checks = " ".join(
+                str(r["definition"])
+                for r in conn.execute(
+                    "select pg_get_constraintdef(oid) as definition from pg_constraint "
+                    "where conrelid = %s::regclass and contype = 'c'",
+                    (f"public.{kind.table}",),
+                ).fetchall()
+            )
+            assert "(state = ANY" in checks, kind.table
+            assert all(f"'{state}'::text" in checks for state in states), (kind.table, states, checks)
+
+
 def test_the_contract_copy_is_not_trivially_small() -> None:
     assert len(WORLD_TABLES) >= 28
     assert all("id" in cols for cols in WORLD_TABLES.values())
