@@ -36,7 +36,8 @@ def _explained(state: AccountState, kind: Kind, row: Row, since: dt.datetime | N
     return max(found)[1] if found else None
 
 
-def _findings(state: AccountState, before: dict[str, Any], field: str, new: Any, at: dt.datetime) -> list[str]:
+def _findings(state: AccountState, before: dict[str, Any], at: dt.datetime) -> list[str]:
+    """The policy violations a change to a row with these fields, made at `at`, commits."""
     found = []
     if before.get("optimization_policy") == "ignore":
         found.append("violation_ignore")
@@ -143,7 +144,7 @@ def _external(
     changes.event(table, row, field, old, new, source)
     if field == "created":
         return
-    findings = _findings(state, before, field, new, at)
+    findings = _findings(state, before, at)
     profile = state.profiles.get((table, row["id"]))
     healthy = profile is not None and profile.profile in (wl.HEALTHY_PROD, wl.HEALTHY_NONPROD)
     if row["id"] in state.decoy_ids:
