@@ -8,8 +8,7 @@ import uuid
 import psycopg
 import pytest
 
-from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
-from driftworld.model.shadow import AGENT_OWNED, DIGESTED
+from driftworld.model.kinds import AGENT_OWNED, KINDS, default_policy
 from driftworld.store.database import Database
 from tests.conftest import END_DATE
 from tests.world_tables import WORLD_TABLES
@@ -72,18 +71,52 @@ def test_every_contract_table_and_column_exists(migrated_db: Database) -> None:
     assert missing == {}, f"contract columns missing from the database: {missing}"
 
 
-def test_each_tables_digested_columns_are_its_agent_owned_columns_then_its_provider_id(
+def test_each_kinds_digested_columns_are_its_agent_owned_columns_then_its_provider_id(
     migrated_db: Database,
 ) -> None:
-    """A shadow digest reads a per-table list (engine/observe.py): a column a migration adds to
-    AGENT_OWNED's names must join it, or agents' changes to it would go unseen."""
+    """A shadow digest reads its kind's own list (model/kinds.py): a column a migration adds to
+    AGENT_OWNED's names must join its kind, or agents' changes to it would go unseen."""
     with migrated_db.connect() as conn:
         public = columns_of(conn, "public")
-    for table in RESOURCE_TABLES:
-        provider = BY_TABLE[table].metrics_id
-        expected = tuple(name for name in AGENT_OWNED if name in public[table]) + ((provider,) if provider else ())
-        assert DIGESTED[table] == expected, table
-    assert set(DIGESTED) == set(RESOURCE_TABLES)
+    for kind in KINDS:
+        owned = tuple(name for name in AGENT_OWNED if name in public[kind.table])
+        assert kind.agent_owned == owned, kind.table
+        assert kind.digested == owned + ((kind.metrics_id,) if kind.metrics_id else ()), kind.table
+        assert {kind.metrics_id, kind.bill_id, *kind.named_by} - {None} <= public[kind.table], kind.table
+
+
+def test_each_kinds_default_policy_is_the_migrations_column_default(migrated_db: Database) -> None:
+    with migrated_db.connect() as conn:
+        defaults = {
+            str(r["table_name"]): str(r["column_default"])
+            for r in conn.execute(
+                "select table_name, column_default from information_schema.columns "
+                "where table_schema = 'public' and column_name = 'optimization_policy'"
+            ).fetchall()
+        }
+    for kind in KINDS:
+        policy, locked = default_policy(kind.table, "dev")
+        assert defaults[kind.table].startswith(f"'{policy}'"), (kind.table, defaults[kind.table])
+        assert not locked
+
+
+def test_each_kinds_running_and_retired_states_are_states_its_table_allows(migrated_db: Database) -> None:
+    """A state the database never holds would leave a kind never running, or never retired."""
+    with migrated_db.connect() as conn:
+        for kind in KINDS:
+            states = kind.running | ({kind.retired} if kind.retired else set())
+            if not states:
+                continue
+            checks = " ".join(
+                str(r["definition"])
+                for r in conn.execute(
+                    "select pg_get_constraintdef(oid) as definition from pg_constraint "
+                    "where conrelid = %s::regclass and contype = 'c'",
+                    (f"public.{kind.table}",),
+                ).fetchall()
+            )
+            assert "(state = ANY" in checks, kind.table
+            assert all(f"'{state}'::text" in checks for state in states), (kind.table, states, checks)
 
 
 def test_the_contract_copy_is_not_trivially_small() -> None:

@@ -10,12 +10,13 @@ from collections import defaultdict
 from driftworld.model.calendar import is_day_off
 from driftworld.model.catalogue import HOURS_PER_DAY
 from driftworld.model.factory import Builder
+from driftworld.model.kinds import BY_TABLE, derived_prices, price_key
 from driftworld.model.rules.capacity import load_factor
-from driftworld.model.rules.pricing import derived_prices, price_key
 from driftworld.model.rules.termination import release_what_terminated_instances_held
 from driftworld.model.state import AccountState, DayChanges, Row
 from driftworld.model.workload import WEEKDAYS_ONLY
 
+INSTANCES, VOLUMES = BY_TABLE["instances"], BY_TABLE["volumes"]
 LIVE_STATES = ("pending", "running")
 SNAPSHOT_ROTATION = {"daily": (1, 7), "weekly": (7, 28), "monthly": (30, 84)}  # (every n days, kept days)
 
@@ -33,7 +34,7 @@ def reconcile(state: AccountState, changes: DayChanges, builder: Builder, season
 
 def end_maintenance_windows(state: AccountState, changes: DayChanges) -> None:
     """A volume detached for maintenance is attached again to its instance when its window ends."""
-    running = {i["instance_id"] for i in state.table("instances") if i["state"] == "running"}
+    running = {i["instance_id"] for i in state.table("instances") if INSTANCES.is_running(i)}
     for volume in state.table("volumes"):
         tags = volume.get("tags") or {}
         until, host = tags.get("maintenance_until"), tags.get("attach_to")
@@ -44,7 +45,7 @@ def end_maintenance_windows(state: AccountState, changes: DayChanges) -> None:
 def _members_by_group(state: AccountState) -> dict[object, list[Row]]:
     members: dict[object, list[Row]] = defaultdict(list)
     for instance in state.table("instances"):
-        if instance.get("autoscaling_group_id") is not None and instance["state"] != "terminated":
+        if instance.get("autoscaling_group_id") is not None and instance["state"] != INSTANCES.retired:
             members[instance["autoscaling_group_id"]].append(instance)
     return members
 
@@ -117,7 +118,7 @@ def rotate_snapshots(state: AccountState, changes: DayChanges, builder: Builder)
     """Snapshots with a retention policy rotate per source volume, by virtual age: a new one while the volume
     exists, and old ones expire either way, so that a chain whose volume is gone (deleted with its instance)
     runs out instead of ageing into something that looks orphaned and is in no ledger."""
-    volumes = {v["volume_id"]: v for v in state.table("volumes") if v["state"] != "deleted"}
+    volumes = {v["volume_id"]: v for v in state.table("volumes") if v["state"] != VOLUMES.retired}
     chains: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for snapshot in state.table("snapshots"):
         policy = snapshot.get("retention_policy")

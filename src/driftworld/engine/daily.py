@@ -16,11 +16,6 @@ from driftworld.model.rules.seven_day import roll
 from driftworld.model.state import AccountState, DayChanges, Row
 from driftworld.model.streams import stream
 
-RUNNING = {
-    "instances": lambda r: r["state"] == "running",
-    "rds_instances": lambda r: r["state"] == "available",
-    "container_nodes": lambda r: r["state"] == "running",
-}
 BUSY_CPU = 5.0  # above this an instance counts as active (last_active_at)
 
 
@@ -118,9 +113,9 @@ def _idle_live(day: Day, table: str, rows: list[Row], **zeros: Any) -> None:
 
 
 def instances(day: Day) -> None:
-    rows = day.state.table("instances")
-    running = [r for r in rows if RUNNING["instances"](r)]
-    _idle_live(day, "instances", [r for r in rows if not RUNNING["instances"](r)], current_cpu=0, current_memory=0)
+    rows, is_running = day.state.table("instances"), BY_TABLE["instances"].is_running
+    running = [r for r in rows if is_running(r)]
+    _idle_live(day, "instances", [r for r in rows if not is_running(r)], current_cpu=0, current_memory=0)
     if not running:
         return
     observed = day.observe("instances", running)
@@ -208,7 +203,7 @@ def flat_priced(day: Day) -> None:
 
 def databases(day: Day) -> None:
     rows = day.state.table("rds_instances")
-    running = [r for r in rows if RUNNING["rds_instances"](r)]
+    running = [r for r in rows if BY_TABLE["rds_instances"].is_running(r)]
     for row in rows:
         storage = monthly_to_daily(float(row["storage_monthly_cost"] or 0))
         if row not in running:
@@ -290,7 +285,7 @@ def lambdas(day: Day) -> None:
 
 def containers(day: Day) -> None:
     nodes = day.state.table("container_nodes")
-    running = [n for n in nodes if RUNNING["container_nodes"](n)]
+    running = [n for n in nodes if BY_TABLE["container_nodes"].is_running(n)]
     node_cost: dict[Any, float] = {}
     for node, obs in zip(running, day.observe("container_nodes", running), strict=True):
         hourly = float(node["hourly_cost"] or 0)

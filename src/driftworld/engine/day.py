@@ -14,9 +14,8 @@ from driftworld.model.clock import WorldClock
 from driftworld.model.difficulty import difficulty
 from driftworld.model.factory import Builder, Profile
 from driftworld.model.intensity import DriftIntensity
-from driftworld.model.kinds import ROLLED_KINDS, metrics_id
+from driftworld.model.kinds import ROLLED_KINDS, metrics_id, price_key
 from driftworld.model.rules.policies import set_freezes
-from driftworld.model.rules.pricing import price_key
 from driftworld.model.state import AccountState, DayChanges, WorldSettings
 from driftworld.model.streams import stream
 

@@ -13,16 +13,9 @@ from typing import Any
 from driftworld.model import workload as wl
 from driftworld.model.clock import instant
 from driftworld.model.factory import Id
-from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES, RETIRED_STATE
+from driftworld.model.kinds import AGENT_OWNED_SET, KINDS, Kind
 from driftworld.model.resolution import is_resolved
-from driftworld.model.shadow import (
-    AGENT_OWNED,
-    AGENT_OWNED_SET,
-    MISSING,
-    shadow_digest,
-    shadow_of,
-    shadows_without_rows,
-)
+from driftworld.model.shadow import MISSING, shadow_digest, shadow_of, shadows_without_rows
 from driftworld.model.state import AccountState, DayChanges, Key, Row
 
 SHRINKING = ("desired_capacity", "num_nodes", "memory_mb", "size_gib", "node_count", "shard_count")
@@ -31,10 +24,9 @@ STOPPED = {"stopped", "stopping", "terminated", "deleted", "deleting"}
 EXPIRING = ("retention_days", "retention_in_days", "lifecycle_policy", "lifecycle_rules")
 
 
-def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | None) -> str | None:
+def _explained(state: AccountState, kind: Kind, row: Row, since: dt.datetime | None) -> str | None:
     """The executed_by of the newest audit row that explains a change to the row, if any."""
-    kind = BY_TABLE[table]
-    names = {table, kind.singular}
+    names = {kind.table, kind.singular}
     ids = {str(row["id"])} | ({str(row[kind.metrics_id])} if kind.metrics_id and row.get(kind.metrics_id) else set())
     found = [
         (at, by)
@@ -44,21 +36,20 @@ def _explained(state: AccountState, table: str, row: Row, since: dt.datetime | N
     return max(found)[1] if found else None
 
 
-def _findings(
-    state: AccountState, table: str, before: dict[str, Any], field: str, new: Any, at: dt.datetime
-) -> list[str]:
-    kinds = []
+def _findings(state: AccountState, before: dict[str, Any], at: dt.datetime) -> list[str]:
+    """The policy violations a change to a row with these fields, made at `at`, commits."""
+    found = []
     if before.get("optimization_policy") == "ignore":
-        kinds.append("violation_ignore")
+        found.append("violation_ignore")
     if before.get("env") == "prod" or before.get("optimization_policy_locked"):
-        kinds.append("violation_locked")
+        found.append("violation_locked")
     starts = instant(state.account_frozen_from)
     frozen = [instant(before.get("optimization_freeze_until"))]
     if starts is None or starts <= at:
         frozen.append(instant(state.account_frozen_until))
     if any(f is not None and f > at for f in frozen):
-        kinds.append("violation_freeze")
-    return kinds
+        found.append("violation_freeze")
+    return found
 
 
 def _naive_fix(field: str, old: Any, new: Any) -> bool:
@@ -81,7 +72,8 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
     waste_ids = {w["resource_id"] for w in state.open_waste}
     since = state.observed_since
     sources: dict[Id, tuple[str, str | None]] = {}
-    for table in RESOURCE_TABLES:
+    for kind in KINDS:
+        table = kind.table
         if state.observe_tables is not None and table not in state.observe_tables:
             continue  # every row matches its shadow
         current = {row["id"]: row for row in state.table(table)}
@@ -90,7 +82,7 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
             _external(
                 state,
                 changes,
-                table,
+                kind,
                 {"id": key[1], **gone},
                 gone,
                 "deleted",
@@ -104,7 +96,7 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
         for row_id, row in current.items():
             if (table, row_id) not in state.shadow_digests:
                 _external(
-                    state, changes, table, row, {}, "created", None, row.get("name"), at, since, waste_ids, sources
+                    state, changes, kind, row, {}, "created", None, row.get("name"), at, since, waste_ids, sources
                 )
                 continue
             before = state.shadow.get((table, row_id))
@@ -112,12 +104,12 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
                 continue  # the digest matched: nobody changed the row
             now = shadow_of(table, row)
             changes.shadow_writes[(table, row_id)] = (row, None)  # rewritten with its digest even when equal in full
-            for field in AGENT_OWNED:  # a field the shadow never recorded is adopted, not reported
+            for field in kind.agent_owned:  # a field the shadow never recorded is adopted, not reported
                 if field in now and field in before and now[field] != before[field]:
                     _external(
                         state,
                         changes,
-                        table,
+                        kind,
                         row,
                         before,
                         field,
@@ -134,7 +126,7 @@ def observe(state: AccountState, changes: DayChanges, at: dt.datetime) -> None:
 def _external(
     state: AccountState,
     changes: DayChanges,
-    table: str,
+    kind: Kind,
     row: Row,
     before: dict[str, Any],
     field: str,
@@ -145,21 +137,22 @@ def _external(
     waste_ids: set[Id],
     sources: dict[Id, tuple[str, str | None]],
 ) -> None:
-    executor = _explained(state, table, row, since)
+    table = kind.table
+    executor = _explained(state, kind, row, since)
     source = "agent" if executor is not None else "manual"
     sources.setdefault(row["id"], (source, executor))
     changes.event(table, row, field, old, new, source)
     if field == "created":
         return
-    kinds = _findings(state, table, before, field, new, at)
+    findings = _findings(state, before, at)
     profile = state.profiles.get((table, row["id"]))
     healthy = profile is not None and profile.profile in (wl.HEALTHY_PROD, wl.HEALTHY_NONPROD)
     if row["id"] in state.decoy_ids:
         if _naive_fix(field, old, new):
-            kinds.append("false_positive")
+            findings.append("false_positive")
     elif healthy and row["id"] not in waste_ids and _reduces(field, old, new):
-        kinds.append("false_positive")
-    for kind in kinds:
+        findings.append("false_positive")
+    for finding in findings:
         changes.findings.append(
             {
                 "account_id": state.account.id,
@@ -168,7 +161,7 @@ def _external(
                 "resource_id": row["id"],
                 "change_source": source,
                 "field_name": field,
-                "kind": kind,
+                "kind": finding,
                 "executed_by": executor,
             }
         )
@@ -206,8 +199,8 @@ def refresh_shadow(state: AccountState, changes: DayChanges) -> None:
     digests = state.shadow_digests
     forgotten: list[Key] = []
     matched = 0
-    for table in RESOURCE_TABLES:
-        retired = RETIRED_STATE.get(table)
+    for kind in KINDS:
+        table, retired = kind.table, kind.retired
         for row in state.table(table):
             key: Key = (table, row["id"])
             stored = digests.get(key, MISSING)

@@ -21,8 +21,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from driftworld.mcp_server import cost
-from driftworld.mcp_server.kinds import ID_COLUMNS, KIND_NAMES, bill_id, provider_id, resolve_kind
+from driftworld.mcp_server.kinds import KIND_NAMES, bill_id, provider_id, resolve_kind
 from driftworld.mcp_server.replies import Refused, parse_day, plain, plain_dict
+from driftworld.model.kinds import BY_TABLE
 from driftworld.store import agent_io
 from driftworld.store.database import Database, DatabaseUnavailable, first_line
 
@@ -120,7 +121,7 @@ class AgentWorld:
         return found.table
 
     def find(self, conn: Conn, table: str, key: str, lock: bool = False) -> Row:
-        rows = agent_io.find_resources(conn, table, ID_COLUMNS[table], str(key).strip(), lock)
+        rows = agent_io.find_resources(conn, table, BY_TABLE[table].named_by, str(key).strip(), lock)
         if not rows:
             raise Refused("not_found", f"no {table} row has id, provider id or name {key!r}", kind=table, id=key)
         if len(rows) > 1:

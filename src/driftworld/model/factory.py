@@ -15,15 +15,13 @@ from typing import Any
 from driftworld.model import catalogue
 from driftworld.model.clock import WorldClock
 from driftworld.model.difficulty import LEVELS, Difficulty
-from driftworld.model.kinds import RESOURCE_TABLES, default_policy
-from driftworld.model.rules.pricing import derived_prices, price_key
+from driftworld.model.kinds import POLICY_TABLES, default_policy, derived_prices, price_key
 from driftworld.model.streams import Stream
 
 Row = dict[str, Any]
 
 TEAMS = ("platform", "payments", "growth", "data", "core", "infra", "mobile", "search")
 OWNERS = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
-POLICY_TABLES = frozenset(RESOURCE_TABLES) - {"container_nodes", "container_services"}  # as their cluster
 PBKDF2_ROUNDS = 20_000  # a few ms per hash: real, and cheap enough to seed thousands
 SERVICES = (
     "api",

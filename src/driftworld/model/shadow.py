@@ -14,41 +14,11 @@ from typing import Any
 import numpy as np
 import orjson
 
-from driftworld.model.kinds import RESOURCE_TABLES
+from driftworld.model.kinds import BY_TABLE, RESOURCE_TABLES
 from driftworld.model.state import AccountState, Key, Row
 
-AGENT_OWNED = (
-    "optimization_policy",
-    "optimization_policy_locked",
-    "optimization_freeze_until",
-    "lifecycle_policy",
-    "lifecycle_rules",
-    "retention_days",
-    "retention_in_days",
-    "desired_capacity",
-    "min_size",
-    "max_size",
-    "instance_type",
-    "instance_class",
-    "node_type",
-    "num_nodes",
-    "volume_type",
-    "size_gib",
-    "memory_mb",
-    "timeout_seconds",
-    "provisioned_concurrency",
-    "multi_az",
-    "state",
-    "name",
-    "tags",
-    "associated_instance_id",
-    "associated_lb_arn",
-    "env",
-)
 MISSING = object()  # no shadow at all (a shadow stored without a digest holds None)
 
-
-AGENT_OWNED_SET = frozenset(AGENT_OWNED)
 _AS_IS = frozenset({str, int, bool, type(None), dict, list})
 
 
@@ -65,49 +35,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_POLICY = ("optimization_policy", "optimization_policy_locked", "optimization_freeze_until")
-# What a shadow holds and its digest covers, per table: the agent-owned columns the table has (in
-# AGENT_OWNED's order), then its provider id. A digest then reads 6 to 10 fields, not all 27 names;
-# tests/test_schema.py keeps these lists equal to what the migrations create.
-DIGESTED: dict[str, tuple[str, ...]] = {
-    "autoscaling_groups": (
-        *_POLICY,
-        "desired_capacity",
-        "min_size",
-        "max_size",
-        "instance_type",
-        "name",
-        "tags",
-        "env",
-    ),
-    "instances": (*_POLICY, "instance_type", "state", "name", "tags", "env", "instance_id"),
-    "volumes": (*_POLICY, "volume_type", "size_gib", "state", "tags", "volume_id"),
-    "snapshots": (*_POLICY, "size_gib", "tags", "snapshot_id"),
-    "s3_buckets": (*_POLICY, "lifecycle_policy", "lifecycle_rules", "name", "tags", "env"),
-    "rds_instances": (*_POLICY, "instance_class", "multi_az", "state", "tags", "env", "db_instance_id"),
-    "cache_clusters": (*_POLICY, "node_type", "num_nodes", "tags", "env", "cluster_id"),
-    "load_balancers": (*_POLICY, "name", "tags", "env", "lb_arn"),
-    "elastic_ips": (*_POLICY, "state", "tags", "associated_instance_id", "associated_lb_arn", "allocation_id"),
-    "lambda_functions": (*_POLICY, "memory_mb", "timeout_seconds", "provisioned_concurrency", "name", "tags", "env"),
-    "log_groups": (*_POLICY, "retention_days", "retention_in_days", "name", "tags", "env"),
-    "container_clusters": (*_POLICY, "name", "tags", "env"),
-    "container_nodes": (*_POLICY, "instance_type", "state", "tags"),
-    "container_services": (*_POLICY, "name", "tags", "env"),
-    "managed_services": (*_POLICY, "instance_type", "name", "tags", "env"),
-    "streaming_clusters": (*_POLICY, "name", "tags", "env"),
-}
-
-
 def shadow_of(table: str, row: Row) -> dict[str, Any]:
     """The agent-owned fields of a row, plus its provider id (to match audit rows after a delete)."""
-    return {name: _plain(row[name]) for name in DIGESTED[table] if name in row}
+    return {name: _plain(row[name]) for name in BY_TABLE[table].digested if name in row}
 
 
 def shadow_digest(table: str, row: Row) -> int:
     """A stable 64-bit fingerprint (a signed bigint) of a row's agent-owned fields and provider id, taken
     from the row as it is (orjson writes UUIDs and dates itself): equal fields give equal digests. A
     representation that differs (2 against 2.0) only costs a comparison in full, never a missed change."""
-    encoded = canonical_json(list(map(row.get, DIGESTED[table])))
+    encoded = canonical_json(list(map(row.get, BY_TABLE[table].digested)))
     return int.from_bytes(hashlib.blake2b(encoded, digest_size=8).digest(), "big", signed=True)
 
 

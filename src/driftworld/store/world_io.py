@@ -28,7 +28,7 @@ from psycopg.types.numeric import FloatLoader
 from psycopg.types.string import TextLoader
 
 from driftworld.model.factory import Account, Id, Profile
-from driftworld.model.kinds import BY_TABLE, KINDS, RESOURCE_TABLES, RETIRED_STATE, ROLLED_KINDS, metrics_id
+from driftworld.model.kinds import BY_TABLE, KINDS, RESOURCE_TABLES, ROLLED_KINDS, metrics_id
 from driftworld.model.rules.seven_day import WINDOW_DAYS
 from driftworld.model.shadow import json_default
 from driftworld.model.state import AccountState, DayChanges, Row
@@ -158,15 +158,20 @@ def load_states(conn: Conn, days: dict[Id, tuple[Account, dt.date]]) -> list[Acc
 def _live_rows(table: str, ids: list[Id]) -> tuple[str, tuple[list[Id], ...]]:
     """A table's rows for the batch; retired rows (terminated, deleted) only until the engine has seen
     them so, found from the shadows' side so that years of retired rows are never read again."""
-    params = (ids, ids) if table in RETIRED_STATE else (ids,)
+    params = (ids, ids) if _retired_state(table) else (ids,)
     return _live_query(table), params
+
+
+def _retired_state(table: str) -> str | None:
+    kind = BY_TABLE.get(table)  # commitments are loaded too
+    return kind.retired if kind is not None else None
 
 
 @functools.cache
 def _live_query(table: str) -> str:
     """Rendered once per table: psycopg caches the parsing of a query given as text, never of a Composed."""
     live = sql.SQL("select * from {t} where account_id = any(%s)").format(t=sql.Identifier(table))
-    retired = RETIRED_STATE.get(table)
+    retired = _retired_state(table)
     if retired is None:
         return (live + sql.SQL(" order by id")).as_string()
     return (

@@ -9,7 +9,7 @@ from typing import Any
 
 from driftworld.model.clock import WorldClock, instant
 from driftworld.model.difficulty import Difficulty
-from driftworld.model.factory import POLICY_TABLES
+from driftworld.model.kinds import POLICY_TABLES
 from driftworld.model.state import AccountState, DayChanges
 from driftworld.model.streams import Stream
 
