@@ -17,7 +17,7 @@ from driftworld.model.clock import WorldClock
 from driftworld.model.difficulty import difficulty
 from driftworld.model.factory import Account, Id
 from driftworld.model.founding import estate_day, found_organizations
-from driftworld.model.kinds import BY_TABLE, RETIRED_STATE
+from driftworld.model.kinds import BY_TABLE
 from driftworld.model.shadow import shadow_digest, shadow_of, stale_shadows
 from driftworld.model.state import AccountState, DayChanges, Key, Row, WorldSettings
 from driftworld.store.world_io import LOADED_TABLES
@@ -197,7 +197,7 @@ def _load(held: MemoryAccount, rows: dict[str, list[Row]]) -> None:
     state = held.state
     state.rows = {}
     for table in LOADED_TABLES:
-        retired = RETIRED_STATE.get(table)
+        retired = BY_TABLE[table].retired if table in BY_TABLE else None
         state.rows[table] = sorted(
             (
                 r

@@ -70,6 +70,7 @@ class Kind:
     own_policy: bool = True  # False: agents go by its cluster's policy, so the world sets none on it
     pricer: Pricer | None = None  # its catalogue prices (model/rules/pricing.py); None: priced by usage
     rolled: dict[str, Roll] = field(default_factory=dict)  # 7-day column -> how it rolls
+    has_metrics: bool = True  # False: no metrics_daily rows of its own (its cost shows in other rows or tables)
     digested: tuple[str, ...] = field(init=False)  # what a shadow holds: agent_owned, then the provider id
 
     def __post_init__(self) -> None:
@@ -91,6 +92,7 @@ KINDS: tuple[Kind, ...] = (
         "autoscaling_groups",
         "autoscaling_group",
         (*POLICY, "desired_capacity", "min_size", "max_size", "instance_type", "name", "tags", "env"),
+        has_metrics=False,
     ),
     Kind(
         "instances",
@@ -129,6 +131,7 @@ KINDS: tuple[Kind, ...] = (
         (*POLICY, "lifecycle_policy", "lifecycle_rules", "name", "tags", "env"),
         bill_id="name",
         auto_safe=True,
+        has_metrics=False,
     ),
     Kind(
         "rds_instances",
@@ -183,8 +186,9 @@ KINDS: tuple[Kind, ...] = (
         (*POLICY, "retention_days", "retention_in_days", "name", "tags", "env"),
         bill_id="name",
         auto_safe=True,
+        has_metrics=False,
     ),
-    Kind("container_clusters", "container_cluster", (*POLICY, "name", "tags", "env")),
+    Kind("container_clusters", "container_cluster", (*POLICY, "name", "tags", "env"), has_metrics=False),
     Kind(
         "container_nodes",
         "container_node",
