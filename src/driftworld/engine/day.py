@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from driftworld.engine.control_plane import reconcile
-from driftworld.engine.daily import Day, simulate_usage
 from driftworld.engine.mess import grow, inject_startup_mess
 from driftworld.engine.observe import observe, refresh_shadow
+from driftworld.engine.usage import Day, simulate_usage
 from driftworld.model import workload as wl
 from driftworld.model.calendar import is_day_off
 from driftworld.model.clock import WorldClock

@@ -2,7 +2,7 @@
 and the scorecard know of it (its names and ids, which columns agents own, its states, its policy default,
 its pricer and how its 7-day columns roll).
 
-Adding a kind means one entry here and its rules: its day in engine/daily.py and its workload ranges.
+Adding a kind means one entry here and its rules: its day in engine/usage.py and its workload ranges.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Steps 4 and 5 of a day: today's live values from each hidden profile, and the day's history rows."""
+"""Steps 4 and 5 of a day: today's usage and live values drawn from each hidden profile, and the day's history rows."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class Day:
         """Each row's own uniforms, keyed by its id: an agent's change to one row moves no other row's numbers."""
         return self.draws(purpose).units_by_key([r["id"] for r in rows], per_row)  # type: ignore[no-any-return]
 
-    def observe(self, table: str, rows: list[Row]) -> list[dict[str, float]]:
+    def draw_usage(self, table: str, rows: list[Row]) -> list[dict[str, float]]:
         """Each row's numbers today, drawn inside its profile's ranges."""
         if not rows:
             return []
@@ -118,7 +118,7 @@ def instances(day: Day) -> None:
     _idle_live(day, "instances", [r for r in rows if not is_running(r)], current_cpu=0, current_memory=0)
     if not running:
         return
-    observed = day.observe("instances", running)
+    observed = day.draw_usage("instances", running)
     profiles = [day.state.profiles[("instances", r["id"])] for r in running]
     for obs, profile in zip(observed, profiles, strict=True):
         factor = profile.params.get("load_factor")
@@ -210,7 +210,7 @@ def databases(day: Day) -> None:
             day.metric("rds_instances", row, storage, {"state": row["state"]})
             if row.get("current_cpu") != 0 or row.get("current_connections") != 0:
                 day.changes.update("rds_instances", row, current_cpu=0, current_connections=0)
-    for row, obs in zip(running, day.observe("rds_instances", running), strict=True):
+    for row, obs in zip(running, day.draw_usage("rds_instances", running), strict=True):
         connections = round(obs["connections"])
         cost = hourly_to_daily(float(row["hourly_cost"] or 0)) + monthly_to_daily(
             float(row["storage_monthly_cost"] or 0)
@@ -226,7 +226,7 @@ def databases(day: Day) -> None:
 
 def caches(day: Day) -> None:
     rows = day.state.table("cache_clusters")
-    for row, obs in zip(rows, day.observe("cache_clusters", rows), strict=True):
+    for row, obs in zip(rows, day.draw_usage("cache_clusters", rows), strict=True):
         connections = round(obs["connections"])
         day.metric(
             "cache_clusters",
@@ -243,7 +243,7 @@ def caches(day: Day) -> None:
 
 def load_balancers(day: Day) -> None:
     rows = day.state.table("load_balancers")
-    for row, obs in zip(rows, day.observe("load_balancers", rows), strict=True):
+    for row, obs in zip(rows, day.draw_usage("load_balancers", rows), strict=True):
         requests = round(obs["requests"])
         profile = day.state.profiles.get(("load_balancers", row["id"]))
         healthy = 0 if profile and profile.profile == wl.IDLE else int(row["target_count"] or 0)
@@ -264,7 +264,7 @@ def load_balancers(day: Day) -> None:
 
 def lambdas(day: Day) -> None:
     rows = day.state.table("lambda_functions")
-    for row, obs in zip(rows, day.observe("lambda_functions", rows), strict=True):
+    for row, obs in zip(rows, day.draw_usage("lambda_functions", rows), strict=True):
         invocations = round(obs["invocations"])
         memory_mb = int(row["memory_mb"])
         used = obs["memory_mb"] if "memory_mb" in obs else obs["memory_share"] * memory_mb
@@ -287,7 +287,7 @@ def containers(day: Day) -> None:
     nodes = day.state.table("container_nodes")
     running = [n for n in nodes if BY_TABLE["container_nodes"].is_running(n)]
     node_cost: dict[Any, float] = {}
-    for node, obs in zip(running, day.observe("container_nodes", running), strict=True):
+    for node, obs in zip(running, day.draw_usage("container_nodes", running), strict=True):
         hourly = float(node["hourly_cost"] or 0)
         node_cost[node["cluster_id"]] = node_cost.get(node["cluster_id"], 0.0) + hourly
         day.metric(
@@ -298,7 +298,7 @@ def containers(day: Day) -> None:
         )
         day.live("container_nodes", node)
     services = day.state.table("container_services")
-    for service, obs in zip(services, day.observe("container_services", services), strict=True):
+    for service, obs in zip(services, day.draw_usage("container_services", services), strict=True):
         day.metric(
             "container_services",
             service,
@@ -314,7 +314,7 @@ def containers(day: Day) -> None:
 
 def managed_and_streaming(day: Day) -> None:
     managed = day.state.table("managed_services")
-    for row, obs in zip(managed, day.observe("managed_services", managed), strict=True):
+    for row, obs in zip(managed, day.draw_usage("managed_services", managed), strict=True):
         day.metric(
             "managed_services",
             row,
@@ -323,7 +323,7 @@ def managed_and_streaming(day: Day) -> None:
         )
         day.live("managed_services", row)
     streams = day.state.table("streaming_clusters")
-    for row, obs in zip(streams, day.observe("streaming_clusters", streams), strict=True):
+    for row, obs in zip(streams, day.draw_usage("streaming_clusters", streams), strict=True):
         usage = obs["usage_share"] * float(row["provisioned_throughput_mbps"] or row["shard_count"] or 1)
         day.metric(
             "streaming_clusters", row, hourly_to_daily(float(row["hourly_cost"] or 0)), {"usage_mbps": round(usage, 2)}
@@ -436,7 +436,7 @@ def commitment_days(day: Day) -> None:
         and (c["end_date"] is None or day.state.day <= c["end_date"])
     ]
     account = day.state.account
-    for row, obs in zip(active, day.observe("commitments", active), strict=True):
+    for row, obs in zip(active, day.draw_usage("commitments", active), strict=True):
         profile = day.state.profiles.get(("commitments", row["id"]))
         discount = float(profile.params.get("discount", 0.3)) if profile else 0.3
         result = commitments.commitment_day(float(row["hourly_commitment_amount"]), obs["utilization"], discount)
