@@ -21,7 +21,7 @@ from driftworld.cli import app
 from driftworld.service.schedule import ScheduleError, locate_cron
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
-from tests.test_service_support import cli_command, dbname, execute, wait_until
+from tests.helpers import cli_command, dbname, execute, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -19,7 +19,7 @@ import pytest
 from driftworld.engine.tick import tick
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
-from tests.test_service_support import ServerProcess, cli_command, clocks, execute, ledger, post_tick, wait_until
+from tests.helpers import ServerProcess, cli_command, execute, ledger, post_tick, text_clocks, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 WATCHDOG_S = 2
@@ -62,7 +62,7 @@ def test_a_frozen_database_abandons_the_tick_and_the_next_one_continues(
     cluster: LocalCluster, seeded_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DRIFTWORLD_TICK_WORKERS", "2")
-    before = clocks(seeded_db)
+    before = text_clocks(seeded_db)
     watched = Database(seeded_db.url, "test", watchdog_s=WATCHDOG_S)
     with thawed_at_the_end(cluster) as stopped:
 
@@ -78,9 +78,9 @@ def test_a_frozen_database_abandons_the_tick_and_the_next_one_continues(
     for account in result.accounts:
         assert account.status == "failed" and account.days_simulated == 2, account
         assert account.error is not None and "answered nothing for 2 s" in account.error
-    assert {a: (d - before[a]).days for a, d in clocks(seeded_db).items()} == dict.fromkeys(before, 2)
+    assert {a: (d - before[a]).days for a, d in text_clocks(seeded_db).items()} == dict.fromkeys(before, 2)
     assert tick(watched, days=1).ok
-    assert {a: (d - before[a]).days for a, d in clocks(seeded_db).items()} == dict.fromkeys(before, 3)
+    assert {a: (d - before[a]).days for a, d in text_clocks(seeded_db).items()} == dict.fromkeys(before, 3)
     assert all(len(set(days)) == len(days) == 3 for days in ledger(seeded_db).values())
 
 

@@ -9,7 +9,7 @@ from driftworld.engine.tick import tick
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from tests.conftest import _admin
-from tests.test_service_support import clocks, dbname, ledger
+from tests.helpers import dbname, ledger, text_clocks
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -19,7 +19,7 @@ def test_a_restart_mid_tick_keeps_each_accounts_outcome(
 ) -> None:
     monkeypatch.setenv("DRIFTWORLD_TICK_WORKERS", "2")  # one batch per account, each in a worker process
     name = dbname(seeded_db)
-    before = clocks(seeded_db)
+    before = text_clocks(seeded_db)
 
     def lose_the_database_after_two_days(done: int, total: int) -> None:
         if done == 2:  # as a restart does: every session ends, and new ones are refused for a while
@@ -37,7 +37,7 @@ def test_a_restart_mid_tick_keeps_each_accounts_outcome(
     for account in result.accounts:
         assert account.status == "failed" and account.error, account
         assert account.days_simulated == 2, account
-    after = clocks(seeded_db)
+    after = text_clocks(seeded_db)
     assert all((after[a] - before[a]).days == 2 for a in before), (before, after)
     days = ledger(seeded_db)
     assert all(len(set(d)) == len(d) for d in days.values())

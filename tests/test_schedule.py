@@ -27,7 +27,7 @@ from driftworld.store.cluster import LocalCluster, find_server_binaries
 from driftworld.store.database import Database
 from driftworld.store.migrations import migrate
 from tests.conftest import MIGRATIONS, clone, has_pg_cron
-from tests.test_service_support import cli_command, clocks, dbname, execute, ledger, run_cli, service_env, wait_until
+from tests.helpers import cli_command, dbname, execute, ledger, run_cli, service_env, text_clocks, wait_until
 
 PG_BIN = find_server_binaries(prefer_system=True)
 needs_pg_cron = pytest.mark.skipif(
@@ -117,7 +117,7 @@ def finished(database: Database) -> list[dict[str, object]]:
 
 
 def test_worker_once_executes_each_pending_request_once(seeded_db: Database) -> None:
-    before = clocks(seeded_db)
+    before = text_clocks(seeded_db)
     ids = queue(seeded_db, 2) + queue(seeded_db, 1, days=3)
     result = run_cli("worker", "--once", database_url=seeded_db.url)
     assert result.returncode == 0, result.stderr
@@ -127,7 +127,7 @@ def test_worker_once_executes_each_pending_request_once(seeded_db: Database) -> 
     days = [row["result"]["daysSimulated"] for row in done]  # type: ignore[index]
     assert days == [len(before), len(before), 3 * len(before)]
     assert all(row["result"]["accountsOmitted"] == len(before) for row in done)  # type: ignore[index]
-    assert {a: (d - before[a]).days for a, d in clocks(seeded_db).items()} == dict.fromkeys(before, 5)
+    assert {a: (d - before[a]).days for a, d in text_clocks(seeded_db).items()} == dict.fromkeys(before, 5)
     assert '"event":"worker_request_done"' in result.stderr
 
     again = run_cli("worker", "--once", database_url=seeded_db.url)
@@ -149,7 +149,7 @@ def test_worker_wakes_on_notify_long_before_its_poll(seeded_db: Database) -> Non
 
 
 def test_concurrent_workers_claim_each_request_once_and_simulate_one_day_per_request(seeded_db: Database) -> None:
-    before = clocks(seeded_db)
+    before = text_clocks(seeded_db)
     ledger_before = ledger(seeded_db)
     requests = 5
     queue(seeded_db, requests)
@@ -369,7 +369,7 @@ def firing_jobs(
 @pytest.mark.timeout(CRON_WAIT_S + 60)
 def test_pg_cron_job_queues_a_request_and_the_worker_simulates_exactly_one_day(firing_jobs: FiringJobs) -> None:
     world = firing_jobs.world
-    before = clocks(world)
+    before = text_clocks(world)
     remaining = CRON_WAIT_S - (time.monotonic() - firing_jobs.started)
     assert wait_until(lambda: len(finished(world)) >= 1, remaining, interval=1), firing_jobs.worker_log.read_text()
     run_cli("schedule", "remove", database_url=world.url)  # no more requests while we count
@@ -382,7 +382,7 @@ def test_pg_cron_job_queues_a_request_and_the_worker_simulates_exactly_one_day(f
     requests = execute(world, "select triggered_by, result from driftworld.tick_requests order by id")
     assert requests and all(r["triggered_by"] == "pg_cron" for r in requests)
     assert all(r["result"]["ok"] and r["result"]["daysSimulated"] == len(before) for r in requests)
-    moved = {a: (d - before[a]).days for a, d in clocks(world).items()}
+    moved = {a: (d - before[a]).days for a, d in text_clocks(world).items()}
     assert moved == dict.fromkeys(before, len(requests))  # exactly one day per request
     assert firing_jobs.worker.poll() is None, "the worker must keep running"
     log = firing_jobs.worker_log.read_text()

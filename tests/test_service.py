@@ -22,18 +22,18 @@ from driftworld.service.intervals import DEFAULT_EVERY, parse_interval
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from tests.conftest import clone
-from tests.test_service_support import (
+from tests.helpers import (
     TOKEN,
     ServerProcess,
     TcpProxy,
     auth,
-    clocks,
     dbname,
     execute,
     ledger,
     post_tick,
     run_cli,
     tcp_url_via,
+    text_clocks,
     wait_until,
 )
 
@@ -133,7 +133,7 @@ def test_malformed_or_impossible_body_is_400_and_simulates_nothing(
 def test_tick_advances_every_account_one_day_and_replies_as_the_contract_says(
     server: ServerProcess, world: Database
 ) -> None:
-    before = clocks(world)
+    before = text_clocks(world)
     response = post_tick(server.url, raw=b"")  # an empty body means {}
     assert response.status_code == 200, response.text
     assert_cors(response)
@@ -151,7 +151,7 @@ def test_tick_advances_every_account_one_day_and_replies_as_the_contract_says(
     assert reply["accountsProcessed"] == len(before) == reply["daysSimulated"]
     assert set(reply["rowsAppended"]) == {*HISTORY, "commitment_utilization_daily"}
     assert reply["rowsAppended"]["metrics_daily"] > 0
-    after = clocks(world)
+    after = text_clocks(world)
     assert {a: d - before[a] for a, d in after.items()} == dict.fromkeys(before, dt.timedelta(days=1))
     assert reply["simulatedDate"] == max(after.values()).isoformat()
     for account in reply["accounts"]:
@@ -161,14 +161,14 @@ def test_tick_advances_every_account_one_day_and_replies_as_the_contract_says(
     response = post_tick(server.url, {"days": 2, "triggered_by": "test"})
     assert response.status_code == 200
     assert response.json()["daysSimulated"] == 2 * len(before)
-    assert {a: d - after[a] for a, d in clocks(world).items()} == dict.fromkeys(before, dt.timedelta(days=2))
+    assert {a: d - after[a] for a, d in text_clocks(world).items()} == dict.fromkeys(before, dt.timedelta(days=2))
 
 
 def test_date_request_leaves_every_account_at_that_date(server: ServerProcess, world: Database) -> None:
-    target = max(clocks(world).values()) + dt.timedelta(days=2)
+    target = max(text_clocks(world).values()) + dt.timedelta(days=2)
     response = post_tick(server.url, {"date": target.isoformat()})
     assert response.status_code == 200, response.text
-    assert set(clocks(world).values()) == {target}
+    assert set(text_clocks(world).values()) == {target}
     again = post_tick(server.url, {"date": target.isoformat()})
     assert again.status_code == 200
     assert {a["status"] for a in again.json()["accounts"]} == {"already_simulated"}
@@ -176,11 +176,11 @@ def test_date_request_leaves_every_account_at_that_date(server: ServerProcess, w
 
 
 def test_account_ids_limit_the_tick(server: ServerProcess, world: Database) -> None:
-    before = clocks(world)
+    before = text_clocks(world)
     chosen = sorted(before)[0]
     response = post_tick(server.url, {"account_ids": [chosen]})
     assert response.status_code == 200
-    after = clocks(world)
+    after = text_clocks(world)
     assert after[chosen] == before[chosen] + dt.timedelta(days=1)
     assert all(after[a] == before[a] for a in before if a != chosen)
 
@@ -197,7 +197,7 @@ def test_logs_are_json_lines_per_tick_and_account_day_and_never_hold_the_token(
     assert ticks[0]["status"] == "ok" and ticks[0]["http_status"] == 200
     assert set(ticks[0]["rows_appended"]) >= set(HISTORY)
     assert "duration_ms" in ticks[0] and "scenarios" in ticks[0]
-    assert len(days) == len(clocks(world))
+    assert len(days) == len(text_clocks(world))
     for day in days:
         assert day["status"] == "simulated"
         dt.date.fromisoformat(day["virtual_date"])
@@ -223,7 +223,7 @@ def test_credentials_in_a_query_string_never_reach_the_access_log(server: Server
 def test_an_account_that_fails_gives_500_with_detail_and_catches_up_next_tick(
     server: ServerProcess, world: Database
 ) -> None:
-    before = clocks(world)
+    before = text_clocks(world)
     victim, other = sorted(before)
     execute(
         world,
@@ -247,7 +247,7 @@ def test_an_account_that_fails_gives_500_with_detail_and_catches_up_next_tick(
     statuses = {a["account_id"]: a for a in reply["accounts"]}
     assert statuses[victim]["status"] == "failed" and "injected failure" in statuses[victim]["error"]
     assert statuses[other]["status"] == "simulated"
-    middle = clocks(world)
+    middle = text_clocks(world)
     assert middle[victim] == before[victim]  # did not advance, nothing half-written
     assert middle[other] == before[other] + dt.timedelta(days=1)
     for table in HISTORY:
@@ -256,7 +256,7 @@ def test_an_account_that_fails_gives_500_with_detail_and_catches_up_next_tick(
 
     response = post_tick(server.url, {})
     assert response.status_code == 200
-    after = clocks(world)
+    after = text_clocks(world)
     assert after[victim] == before[victim] + dt.timedelta(days=1)
     assert after[other] == before[other] + dt.timedelta(days=2)
 
@@ -311,7 +311,7 @@ def test_openapi_is_published_with_the_request_schema(server: ServerProcess) -> 
 
 
 def test_parallel_posts_never_duplicate_or_skip_a_day(server: ServerProcess, world: Database) -> None:
-    before = clocks(world)
+    before = text_clocks(world)
     ledger_before = ledger(world)
     callers = 6
     with ThreadPoolExecutor(callers) as pool:
@@ -320,7 +320,7 @@ def test_parallel_posts_never_duplicate_or_skip_a_day(server: ServerProcess, wor
     simulated = sum(r.json()["daysSimulated"] for r in replies)
     statuses = {a["status"] for r in replies for a in r.json()["accounts"]}
     assert statuses <= {"simulated", "busy"}
-    after = clocks(world)
+    after = text_clocks(world)
     added = {a: [d for d in days if d not in ledger_before.get(a, [])] for a, days in ledger(world).items()}
     assert sum(len(days) for days in added.values()) == simulated
     for account, first in before.items():
@@ -351,7 +351,7 @@ def test_database_unreachable_is_a_quick_500_and_the_next_tick_catches_up(
     try:
         server.wait_ready()
         assert post_tick(server.url, {}).status_code == 200
-        before = clocks(world)
+        before = text_clocks(world)
         proxy.down()
         started = time.monotonic()
         response = post_tick(server.url, {})
@@ -362,12 +362,12 @@ def test_database_unreachable_is_a_quick_500_and_the_next_tick_catches_up(
         assert reply["ok"] is False and "cannot connect" in reply["error"] and reply["accounts"] == []
         health = httpx.get(f"{server.url}/health", timeout=10)
         assert health.status_code == 503 and health.json()["database"] == "down"
-        assert clocks(world) == before  # nothing half-written
+        assert text_clocks(world) == before  # nothing half-written
 
         proxy.up()
         response = post_tick(server.url, {})
         assert response.status_code == 200, response.text
-        assert clocks(world) == {a: d + dt.timedelta(days=1) for a, d in before.items()}
+        assert text_clocks(world) == {a: d + dt.timedelta(days=1) for a, d in before.items()}
         assert httpx.get(f"{server.url}/health").json()["database"] == "up"
     finally:
         server.stop()  # SIGTERM
@@ -433,7 +433,7 @@ def test_own_scheduler_ticks_every_interval_one_at_a_time(
     cluster: LocalCluster, seeded_template: str, tmp_path: Path
 ) -> None:
     world = clone(cluster, seeded_template)
-    before = clocks(world)
+    before = text_clocks(world)
     server = ServerProcess(world.url, tmp_path, "--every", "1s")
     try:
         server.wait_ready()
@@ -455,7 +455,7 @@ def test_own_scheduler_ticks_every_interval_one_at_a_time(
     service_started = dt.datetime.fromisoformat(next(r["ts"] for r in lines if r["event"] == "service_started"))
     assert (first - service_started).total_seconds() >= 0.9  # one interval after start, not at start
     assert health["scheduler"]["every_s"] == 1 and health["scheduler"]["runs"] >= 2
-    moved = {a: (d - before[a]).days for a, d in clocks(world).items()}
+    moved = {a: (d - before[a]).days for a, d in text_clocks(world).items()}
     assert min(moved.values()) >= 3
     assert max(moved.values()) <= elapsed + 5
     assert all(r["accounts_by_status"].get("busy", 0) == 0 for r in scheduled_ticks)  # never two of its own

@@ -17,7 +17,7 @@ from driftworld.service.app import CORS_HEADERS
 from driftworld.store.cluster import LocalCluster, free_tcp_port
 from driftworld.store.database import Database
 from tests.conftest import clone
-from tests.test_service_support import TOKEN, ServerProcess, auth, clocks, wait_until
+from tests.helpers import TOKEN, ServerProcess, auth, text_clocks, wait_until
 
 FUNCTION = Path(__file__).resolve().parents[1] / "supabase" / "functions" / "drift-tick" / "index.ts"
 
@@ -91,7 +91,7 @@ def forwarder(cluster: LocalCluster, seeded_template: str, tmp_path: Path) -> It
 @needs_deno
 def test_deno_forwarder_passes_body_and_bearer_to_the_service(forwarder: tuple[str, Database]) -> None:
     url, world = forwarder
-    before = clocks(world)
+    before = text_clocks(world)
 
     preflight = httpx.options(f"{url}/functions/v1/drift-tick", headers={"Origin": "https://example.com"})
     assert preflight.status_code == 200
@@ -108,7 +108,7 @@ def test_deno_forwarder_passes_body_and_bearer_to_the_service(forwarder: tuple[s
     assert ticked.status_code == 200, ticked.text
     assert ticked.json()["daysSimulated"] == 2 * len(before)
     assert all(ticked.headers[k] == v for k, v in CORS_HEADERS.items())
-    assert {a: (d - before[a]).days for a, d in clocks(world).items()} == dict.fromkeys(before, 2)
+    assert {a: (d - before[a]).days for a, d in text_clocks(world).items()} == dict.fromkeys(before, 2)
 
     health = httpx.get(url)
     assert health.status_code == 200 and health.json()["database"] == "up"

@@ -26,7 +26,7 @@ from schemathesis.core.result import Ok
 
 from driftworld.store.cluster import LocalCluster
 from tests.conftest import clone
-from tests.test_service_support import ServerProcess, auth, execute
+from tests.helpers import ServerProcess, auth, execute
 
 MAX_EXAMPLES = 30
 

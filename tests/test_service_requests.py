@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from driftworld.engine.tick import MAX_ACCOUNT_IDS
 from driftworld.service.app import MAX_BODY_BYTES, TICK_PATH, create_app
 from driftworld.store.database import Database
-from tests.test_service_support import TOKEN, auth, clocks
+from tests.helpers import TOKEN, auth, text_clocks
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -27,7 +27,7 @@ def client(seeded_db: Database) -> Iterator[TestClient]:
 
 
 def test_a_body_over_one_mebibyte_is_413_without_being_read(client: TestClient, seeded_db: Database) -> None:
-    before = clocks(seeded_db)
+    before = text_clocks(seeded_db)
     padding = json.dumps({"triggered_by": "x" * (MAX_BODY_BYTES + 10)}).encode()
     declared = client.post(TICK_PATH, content=padding, headers=auth())
     assert declared.status_code == 413
@@ -40,7 +40,7 @@ def test_a_body_over_one_mebibyte_is_413_without_being_read(client: TestClient, 
 
     streamed = client.post(TICK_PATH, content=chunks(), headers=auth())
     assert streamed.status_code == 413 and streamed.json()["ok"] is False
-    assert clocks(seeded_db) == before
+    assert text_clocks(seeded_db) == before
 
 
 def test_too_many_or_unknown_account_ids_get_a_short_reply_and_log_line(
