@@ -21,6 +21,8 @@ from driftworld.model.streams import Stream
 
 Row = dict[str, Any]
 
+NONPROD = ("staging", "dev")  # where standing non-prod resources and most waste live
+DEV_TYPES = ("t3.medium", "t3.large", "t3.small", "m5.large")  # the instance types teams run outside prod
 TEAMS = ("platform", "payments", "growth", "data", "core", "infra", "mobile", "search")
 OWNERS = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
 POLICY_TABLES = frozenset(RESOURCE_TABLES) - {"container_nodes", "container_services"}  # as their cluster
