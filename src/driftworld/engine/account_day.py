@@ -22,6 +22,7 @@ from driftworld.model.factory import Account, Id
 from driftworld.model.state import DayChanges, WorldSettings
 from driftworld.store.database import first_line
 from driftworld.store.shadow_io import attach_observations, write_observations
+from driftworld.store.waste_costs import price_waste
 from driftworld.store.world_io import Conn, Writes, load_states, read_sql, to_json, write_changes
 
 Status = Literal["simulated", "skipped", "already_simulated", "busy", "failed"]
@@ -163,6 +164,7 @@ class Simulator:
         writes = Writes()
         write_changes(writes, batch)
         write_observations(writes, batch)
+        price_waste(writes, batch)
         ledger = [
             {
                 "account_id": c.account.id,
