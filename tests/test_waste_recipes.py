@@ -47,7 +47,7 @@ def test_the_registry_holds_every_kind_once_with_a_way_in() -> None:
 
 def test_the_estate_seeds_waste_only_through_the_recipes() -> None:
     builder = _builder("estate")
-    created = build_estate(ACCOUNT, builder, DAY, EstateShape())
+    created = build_estate(builder, DAY, EstateShape())
     seeded = {w.scenario for w in created.waste}
     assert seeded == {s.name for s in REGISTRY.values() if s.seed}
     for piece in created.waste:

@@ -209,7 +209,7 @@ def _estate(
 ) -> DayChanges:
     builder = Builder(account, WorldClock(mode, now, end), stream(world_seed, account.id, None, "estate"), first)
     builder.difficulty = level
-    changes = DayChanges(account, first, created=build_estate(account, builder, first, EstateShape()))
+    changes = DayChanges(account, first, created=build_estate(builder, first, EstateShape()))
     changes.assign_ids(world_seed)
     return changes
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from driftworld.model import workload as wl
 from driftworld.model.decoys import seed_decoys
-from driftworld.model.factory import DEV_TYPES, NONPROD, Account, Builder, Created, Row
+from driftworld.model.factory import DEV_TYPES, NONPROD, Builder, Created, Row
 from driftworld.model.rules.s3_storage import CEILING_MULTIPLE, NEW_BUCKET_GB
 from driftworld.model.scenarios import (
     gp2_volume,
@@ -61,7 +61,7 @@ def _seed(scenario: Scenario, seeding: ScenarioContext, count: int) -> list[Row]
     return [scenario.seed(seeding) for _ in range(count)]
 
 
-def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: EstateShape) -> Created:
+def build_estate(builder: Builder, first_day: dt.date, shape: EstateShape) -> Created:
     """Every resource of a freshly seeded account, existing from first_day on."""
     d = builder.draws
     count = d.integer
