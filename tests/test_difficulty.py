@@ -3,6 +3,7 @@ wrong, and sets policies and freezes by itself; an easy world keeps the old mech
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -13,12 +14,15 @@ from typer.testing import CliRunner
 
 import driftworld
 from driftworld.cli import app
+from driftworld.model import workload as wl
 from driftworld.model.decoys import RECIPES
+from driftworld.model.difficulty import difficulty
 from driftworld.report import scorecard
 from driftworld.seeder import SeedRequest, seed_world
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from tests.conftest import END_DATE, clone
+from tests.test_scenarios import RULES, _ids
 
 SIX_ACCOUNTS = SeedRequest(orgs=1, accounts_per_org=6, days=10, seed=11, end_date=END_DATE, clock_mode="virtual")
 
@@ -178,3 +182,57 @@ def test_the_engine_also_grows_the_healthy_estate(world: Database) -> None:
     seeded_on = rows(world, "select min(since) as d from driftworld.decoys")[0]["d"]
     later = rows(world, "select count(*) as n from driftworld.decoys where since > %s", seeded_on)
     assert later[0]["n"] >= 1  # decoys keep appearing, not only at seeding
+
+
+RULE_METRICS = ("cpu_avg", "memory_avg", "network_mb", "connections", "requests", "utilization")
+
+
+def _gaps(profiles: dict[str, dict[str, wl.Ranges]]) -> dict[tuple[str, str, str], float]:
+    """Per table, waste profile and metric: the lowest healthy value less the highest waste value."""
+    gaps = {}
+    for table, by_profile in profiles.items():
+        healthy = [r for p in (wl.HEALTHY_PROD, wl.HEALTHY_NONPROD) if (r := by_profile.get(p))]
+        for waste in (wl.IDLE, wl.UNDERUSED):
+            if waste not in by_profile:
+                continue
+            highs = by_profile[waste].working
+            for metric in RULE_METRICS if waste == wl.IDLE or table == "commitments" else ("cpu_avg",):
+                lows = [side[metric][0] for r in healthy for side in (r.working, r.day_off or {}) if metric in side]
+                if metric in highs and lows:
+                    gaps[(table, waste, metric)] = min(lows) - highs[metric][1]
+    return gaps
+
+
+def test_hard_narrows_the_margins_and_keeps_them_disjoint() -> None:
+    narrow = {table: {**wl.PROFILES[table], **overrides} for table, overrides in wl.NARROW.items()}
+    before, after = _gaps({table: wl.PROFILES[table] for table in wl.NARROW}), _gaps(narrow)
+    assert after.keys() == before.keys() and len(after) >= 10
+    assert all(gap > 0 for gap in after.values()), f"overlapping ranges: {[k for k, g in after.items() if g <= 0]}"
+    assert all(after[k] < before[k] for k in after), "every margin narrower than realistic's"
+    hard, realistic = difficulty("hard"), difficulty("realistic")
+    assert hard.narrow_margins and not realistic.narrow_margins
+    assert hard.decoy_kinds[0] == 2 * realistic.decoy_kinds[0] and hard.decoy_chance == 2 * realistic.decoy_chance
+
+
+def test_a_hard_world_keeps_healthy_off_the_rules_and_waste_on_them(
+    cluster: LocalCluster, migrated_template: str
+) -> None:
+    db = clone(cluster, migrated_template)
+    with db.connect() as conn:
+        seed_world(conn, dataclasses.replace(SIX_ACCOUNTS, accounts_per_org=2, difficulty="hard"))
+    assert driftworld.tick(db, days=8).ok
+    healthy = {
+        r["resource_id"]
+        for r in rows(db, "select resource_id from driftworld.workload_profiles where profile in ('prod', 'nonprod')")
+    }
+    waste = {r["resource_id"] for r in rows(db, "select resource_id from driftworld.waste_ledger")}
+    waste |= {r["resource_id"] for r in rows(db, "select resource_id from driftworld.decoys")}  # look idle, by design
+    for name, rule in RULES.items():
+        flagged = _ids(db, rule)
+        assert not (flagged & healthy) - waste, f"the rule of {name} flags healthy non-decoys in a hard world"
+    idle = rows(
+        db,
+        "select min(avg_cpu_7d)::float8 as low, max(avg_cpu_7d)::float8 as high from instances where id in "
+        "(select resource_id from driftworld.waste_ledger where scenario = 'idle_instance' and resolved_on is null)",
+    )
+    assert idle and 2.0 <= idle[0]["low"] <= idle[0]["high"] < 5.0, "idle instances close under the 5% rule"

@@ -93,6 +93,18 @@ def test_scripted_agent_is_scored_exactly(seeded_db: Database) -> None:
     assert card.violations == {"violation_locked": 1}
     assert card.false_positives == 1
     assert card.daily_saved > 0
+    with seeded_db.connect() as conn:
+        ledger: dict[Any, dict[str, Any]] = {
+            r["id"]: r
+            for r in conn.execute(
+                "select resource_id as id, current_daily_cost::float8 as now, resolved_on from driftworld.waste_ledger"
+            )
+        }
+    # a fix is worth what the piece cost on its last open day; what stays open, what it costs today
+    assert by_scenario["s3_bucket_without_lifecycle"].daily_saved_by_agent == pytest.approx(ledger[bucket["id"]]["now"])
+    assert sum(s.open_daily_cost for s in card.scenarios) == pytest.approx(
+        sum(float(r["now"]) for r in ledger.values() if r["resolved_on"] is None)
+    )
     assert events[(str(bucket["id"]), "lifecycle_rules")] == "agent"
     assert events[(str(eip["id"]), "deleted")] == "manual"
     assert events[(str(prod["id"]), "tags")] == "agent"

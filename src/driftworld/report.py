@@ -16,6 +16,7 @@ class ScenarioScore:
     injected: int
     daily_cost: float
     open: int
+    open_daily_cost: float  # what the pieces still open cost on their latest day
     resolved_by_agent: int
     resolved_manually: int
     resolved_by_engine: int
@@ -51,6 +52,7 @@ class Scorecard:
         return {
             "injected": self.injected,
             "open": self.open,
+            "open_daily_cost": round(sum(s.open_daily_cost for s in self.scenarios), 4),
             "daily_saved": round(self.daily_saved, 4),
             "daily_saved_by_agent": round(sum(s.daily_saved_by_agent for s in self.scenarios), 4),
             "daily_saved_manually": round(sum(s.daily_saved_manually for s in self.scenarios), 4),

@@ -2,8 +2,8 @@
 
 Every change the engine did not make during the episode is the agent's. Money comes from `daily_bill`;
 captured waste is counted in waste-dollar-days: each piece of ground truth open in the replay on a day of
-the episode costs its daily cost that day, and the agent captured it on the days it was already fixed in
-the agent's world.
+the episode costs what the replay's world billed for it on its latest open day (current_daily_cost), and
+the agent captured it on the days it was already fixed in the agent's world.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def score_episode(
         for day in days:
             if not _open_on(piece, day):
                 continue
-            cost = float(piece["daily_cost"])
+            cost = float(piece["current_daily_cost"])
             if piece["scenario"] in UNREMOVABLE:
                 left_out["unremovable"] += cost
             elif blocked:

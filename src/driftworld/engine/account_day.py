@@ -22,6 +22,7 @@ from driftworld.model.state import DayChanges, WorldSettings
 from driftworld.store.database import first_line
 from driftworld.store.shadow_io import attach_observations, write_observations
 from driftworld.store.tick_io import last_days, lock_accounts, record_days
+from driftworld.store.waste_costs import price_waste
 from driftworld.store.world_io import Conn, Writes, load_states, write_changes
 
 Status = Literal["simulated", "skipped", "already_simulated", "busy", "failed"]
@@ -156,5 +157,6 @@ class Simulator:
         writes = Writes()
         write_changes(writes, batch)
         write_observations(writes, batch)
+        price_waste(writes, batch)
         record_days(writes, batch, target.source)
         writes.send(self.conn)

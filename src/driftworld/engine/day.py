@@ -83,7 +83,7 @@ def simulate_account_day(
             set_freezes(
                 state, changes, stream(settings.world_seed, state.account.id, state.day, "policies"), level, clock
             )
-    simulate_usage(Day(state, changes, settings.world_seed, settings.seasonality, clock))
+    simulate_usage(Day(state, changes, settings.world_seed, settings.seasonality, clock, level.narrow_margins))
     if not seeding or state.day == clock.today:
         refresh_shadow(state, changes)
     return changes

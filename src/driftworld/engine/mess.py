@@ -42,7 +42,7 @@ def inject_startup_mess(
         draws = stream(world_seed, state.account.id, state.day, f"scenario:{scenario.name}")
         before = {table: len(rows) for table, rows in changes.created.rows.items()}
         context = ScenarioContext(state, changes, builder.keyed(f"scenario:{scenario.name}"), draws, day_off)
-        if not scenario.inject(context):
+        if scenario.inject is None or not scenario.inject(context):
             continue
         changes.scenarios.append(scenario.name)
         _register_created(state, changes, before)

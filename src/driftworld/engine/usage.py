@@ -23,10 +23,17 @@ class Day:
     """One account-day's draws and calendar, shared by every table's rule."""
 
     def __init__(
-        self, state: AccountState, changes: DayChanges, world_seed: int, seasonality: bool, clock: WorldClock
+        self,
+        state: AccountState,
+        changes: DayChanges,
+        world_seed: int,
+        seasonality: bool,
+        clock: WorldClock,
+        narrow_margins: bool = False,
     ) -> None:
         self.state, self.changes, self.clock = state, changes, clock
         self.world_seed = world_seed
+        self.narrow_margins = narrow_margins  # the hard difficulty's ranges
         self.day_off = is_day_off(state.day, seasonality)
         self.weekend = is_weekend(state.day)
         self.month_end = seasonality and is_month_end(state.day)
@@ -57,7 +64,7 @@ class Day:
             key = (label, rest, born_on == today)
             spec = spans.get(key)
             if spec is None:
-                ranges = wl.ranges_for(table, label, rest, born_on, today)
+                ranges = wl.ranges_for(table, label, rest, born_on, today, self.narrow_margins)
                 spec = spans[key] = [(k, lo, hi - lo) for k, (lo, hi) in ranges.items()]
             observed.append({k: lo + width * x for (k, lo, width), x in zip(spec, u, strict=False)})
         return observed

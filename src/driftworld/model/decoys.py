@@ -12,9 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from driftworld.model import workload as wl
-from driftworld.model.factory import SERVICES, Builder, Decoy, Row
+from driftworld.model.factory import NONPROD, SERVICES, Builder, Decoy, Row
 
-NONPROD = ("dev", "staging")
 PARTNERS = ("acme-payments", "globex-edi", "initech-sftp", "umbrella-api")
 COMPLIANCE = ("sox", "pci-dss", "hipaa")
 

@@ -4,7 +4,8 @@ appears (drift intensity).
 `easy` is the world agents were first written for: waste carries telltale names, the engine tags what it
 creates, nothing looks idle unless it is waste, and the world never sets a policy or a freeze. `realistic`
 draws waste's names from the same generators as healthy resources', seeds decoys (resources that look idle
-and are in use) and sets policies and freeze windows by itself; `hard` doubles the decoys and the policies.
+and are in use) and sets policies and freeze windows by itself; `hard` doubles the decoys and the policies
+and narrows the margins between healthy and waste (workload.NARROW), still disjoint.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ class Difficulty:
     recommend_share: float  # of non-prod auto_safe resources seeded `recommend_only`
     account_freeze_chance: float  # per account-day: a freeze window is announced
     resource_freeze_chance: float  # per account-day: one non-prod resource is frozen for some days
+    narrow_margins: bool = False  # healthy and waste drawn from workload.NARROW where it has ranges
 
 
 LEVELS: dict[str, Difficulty] = {
     "easy": Difficulty("easy", False, True, (0, 0), 0.0, 0.0, 0.0, 0.0, 0.0),
     "realistic": Difficulty("realistic", True, False, (2, 3), 0.015, 0.06, 0.10, 1 / 30, 1 / 10),
-    "hard": Difficulty("hard", True, False, (4, 6), 0.03, 0.12, 0.20, 1 / 15, 1 / 5),
+    "hard": Difficulty("hard", True, False, (4, 6), 0.03, 0.12, 0.20, 1 / 15, 1 / 5, narrow_margins=True),
 }
 
 

@@ -10,15 +10,25 @@ import datetime as dt
 from dataclasses import dataclass
 
 from driftworld.model import workload as wl
-from driftworld.model.catalogue import hourly_to_daily, monthly_to_daily
 from driftworld.model.decoys import seed_decoys
-from driftworld.model.factory import SERVICES, Account, Builder, Created, Row, Waste
+from driftworld.model.factory import DEV_TYPES, NONPROD, Builder, Created, Row
 from driftworld.model.rules.s3_storage import CEILING_MULTIPLE, NEW_BUCKET_GB
+from driftworld.model.scenarios import (
+    gp2_volume,
+    idle_instance,
+    log_group_without_retention,
+    multi_az_non_prod_rds,
+    old_snapshot,
+    orphaned_elastic_ip,
+    s3_bucket_without_lifecycle,
+    unattached_volume,
+    underused_commitment,
+    unused_lambda,
+)
+from driftworld.model.scenarios.base import Scenario, ScenarioContext
 
 Span = tuple[int, int]
-NONPROD = ("staging", "dev")
 PROD_TYPES = ("m5.large", "m5.xlarge", "c5.large", "c5.xlarge", "r5.large", "t3.large")
-DEV_TYPES = ("t3.medium", "t3.large", "t3.small", "m5.large")
 GPU_TYPES = ("g4dn.xlarge", "g5.xlarge", "p3.2xlarge")
 
 
@@ -45,18 +55,17 @@ def _env(builder: Builder, prod_share: float = 0.4) -> str:
     return "prod" if builder.draws.chance(prod_share) else builder.draws.choice(NONPROD)
 
 
-def _name(builder: Builder, env: str, suffix: str = "", digits: int = 4) -> str:
-    return f"{env}-{builder.draws.choice(SERVICES)}{suffix}-{builder.draws.hex(digits)}"
+def _seed(scenario: Scenario, seeding: ScenarioContext, count: int) -> list[Row]:
+    """`count` pieces of a scenario's day-zero waste, through its own recipe."""
+    assert scenario.seed is not None
+    return [scenario.seed(seeding) for _ in range(count)]
 
 
-def _waste(builder: Builder, scenario: str, table: str, row: Row, fix: str, daily_cost: float) -> None:
-    builder.created.waste.append(Waste(scenario, table, row["id"], fix, round(daily_cost, 4)))
-
-
-def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: EstateShape) -> Created:
+def build_estate(builder: Builder, first_day: dt.date, shape: EstateShape) -> Created:
     """Every resource of a freshly seeded account, existing from first_day on."""
     d = builder.draws
     count = d.integer
+    seeding = ScenarioContext.for_seeding(builder, first_day)
 
     def waste_count() -> int:
         return count(*shape.waste_each)
@@ -104,19 +113,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
                 state="stopped",
             )
         )
-    for _ in range(waste_count()):
-        env = d.choice(NONPROD)
-        name = builder.waste_name("instances", env, _name(builder, env, "-old"))
-        idle = builder.instance(name, env, d.choice(DEV_TYPES), wl.IDLE, age(40, 400))
-        _waste(
-            builder,
-            "idle_instance",
-            "instances",
-            idle,
-            "stop or terminate",
-            hourly_to_daily(float(idle["hourly_cost"])),
-        )
-        standalone.append(idle)
+    standalone += _seed(idle_instance.SCENARIO, seeding, waste_count())
 
     running = [i for i in standalone if i["state"] == "running"]
     attached = d.sample(standalone, count(*shape.volumes))
@@ -130,33 +127,8 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
             age(10, 300),
             wl.healthy_profile(env),
         )
-    for _ in range(waste_count()):
-        env = d.choice(NONPROD)
-        gp2 = builder.volume(
-            env, d.choice((50, 100, 200)), "gp2", d.choice(running), age(60, 500), wl.healthy_profile(env)
-        )
-        _waste(
-            builder, "gp2_volume", "volumes", gp2, "migrate to gp3", monthly_to_daily(float(gp2["monthly_cost"]) * 0.2)
-        )
-    for _ in range(waste_count()):
-        env = d.choice(NONPROD)
-        available = builder.volume(
-            env,
-            count(50, 1000),
-            d.choice(("gp2", "gp3", "io1")),
-            None,
-            age(60, 400),
-            wl.IDLE,
-            last_used_day=first_day - dt.timedelta(days=count(7, 60)),
-        )
-        _waste(
-            builder,
-            "unattached_volume",
-            "volumes",
-            available,
-            "snapshot and delete",
-            monthly_to_daily(float(available["monthly_cost"])),
-        )
+    _seed(gp2_volume.SCENARIO, seeding, waste_count())
+    _seed(unattached_volume.SCENARIO, seeding, waste_count())
 
     volumes = builder.created.rows.get("volumes", [])
     backed_up = d.sample([v for v in volumes if v["state"] == "in-use"], 3)
@@ -169,17 +141,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
             first_day - dt.timedelta(days=1),
             wl.healthy_profile("prod"),
         )
-    for _ in range(waste_count()):
-        env = d.choice(NONPROD)
-        orphan = builder.snapshot(
-            env,
-            builder.ec2_id("vol"),
-            d.choice((50, 100, 200, 500)),
-            None,
-            first_day - dt.timedelta(days=count(120, 365)),
-            wl.IDLE,
-        )
-        _waste(builder, "old_snapshot", "snapshots", orphan, "delete", monthly_to_daily(float(orphan["monthly_cost"])))
+    _seed(old_snapshot.SCENARIO, seeding, waste_count())
 
     for _ in range(count(*shape.buckets)):
         env = _env(builder)
@@ -204,19 +166,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
             start * d.uniform(*CEILING_MULTIPLE),
             in_rules_column=d.chance(0.3),
         )
-    for _ in range(waste_count()):
-        env = d.choice(NONPROD)
-        start = d.uniform(100.0, 500.0)
-        bucket = builder.bucket(
-            builder.healthy_name("s3_buckets", env),
-            env,
-            None,
-            age(30, 900),
-            wl.healthy_profile(env),
-            start,
-            start * d.uniform(*CEILING_MULTIPLE),
-        )
-        _waste(builder, "s3_bucket_without_lifecycle", "s3_buckets", bucket, "add lifecycle", start * 0.01)
+    _seed(s3_bucket_without_lifecycle.SCENARIO, seeding, waste_count())
 
     for _ in range(count(*shape.rds)):
         env = _env(builder, 0.5)
@@ -230,25 +180,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
             age(60, 700),
             wl.healthy_profile(env),
         )
-    for _ in range(waste_count()):
-        env = d.choice(NONPROD)
-        multi = builder.rds(
-            builder.healthy_name("rds_instances", env),
-            env,
-            d.choice(("db.t3.medium", "db.m5.large")),
-            True,
-            d.choice((20, 50)),
-            age(60, 400),
-            wl.healthy_profile(env),
-        )
-        _waste(
-            builder,
-            "multi_az_non_prod_rds",
-            "rds_instances",
-            multi,
-            "disable multi_az",
-            hourly_to_daily(float(multi["hourly_cost"]) / 2),
-        )
+    _seed(multi_az_non_prod_rds.SCENARIO, seeding, waste_count())
 
     for _ in range(count(*shape.caches)):
         env = _env(builder, 0.5)
@@ -277,9 +209,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
     unassociated = min(waste_count(), eips)
     for instance in d.sample(running, eips - unassociated):
         builder.elastic_ip(instance["env"], instance, age(30, 500), wl.healthy_profile(instance["env"]))
-    for _ in range(unassociated):
-        eip = builder.elastic_ip(d.choice(NONPROD), None, age(30, 300), wl.IDLE)
-        _waste(builder, "orphaned_elastic_ip", "elastic_ips", eip, "release", hourly_to_daily(0.005))
+    _seed(orphaned_elastic_ip.SCENARIO, seeding, unassociated)
 
     for _ in range(count(*shape.lambdas)):
         env = _env(builder)
@@ -290,11 +220,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
             age(30, 600),
             wl.healthy_profile(env),
         )
-    for _ in range(waste_count()):
-        env = d.choice(NONPROD)
-        name = builder.waste_name("lambda_functions", env, f"{env}-legacy-{d.hex(6)}")
-        unused = builder.lambda_function(name, env, d.choice((256, 512)), age(120, 700), wl.UNUSED)
-        _waste(builder, "unused_lambda", "lambda_functions", unused, "delete", 0.0)
+    _seed(unused_lambda.SCENARIO, seeding, waste_count())
 
     for _ in range(count(*shape.log_groups)):
         env = _env(builder)
@@ -306,20 +232,7 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
             wl.healthy_profile(env),
             d.uniform(1.0, 20.0),
         )
-    for _ in range(waste_count()):
-        env = d.choice(NONPROD)
-        stored = d.uniform(50.0, 200.0)
-        group = builder.log_group(
-            builder.healthy_name("log_groups", env), env, None, age(200, 900), wl.healthy_profile(env), stored
-        )
-        _waste(
-            builder,
-            "log_group_without_retention",
-            "log_groups",
-            group,
-            "set retention",
-            monthly_to_daily(stored * 0.03),
-        )
+    _seed(log_group_without_retention.SCENARIO, seeding, waste_count())
 
     env = _env(builder, 0.6)
     builder.container_cluster(
@@ -340,27 +253,10 @@ def build_estate(account: Account, builder: Builder, first_day: dt.date, shape: 
         f"{env}-events-{d.hex(4)}", env, "kinesis", count(1, 8), age(60, 500), wl.healthy_profile(env)
     )
 
-    for index in range(count(*shape.commitments)):
-        ctype = d.choice(("reserved_instance", "savings_plan"))
-        scope = f"ec2:m5.large:{account.primary_region}" if ctype == "reserved_instance" else "compute"
-        under = index == 0
-        commitment = builder.commitment(
-            ctype,
-            scope,
-            d.uniform(0.2, 2.0),
-            age(30, 300),
-            d.choice((12, 36)),
-            wl.UNDERUSED if under else wl.HEALTHY_PROD,
-        )
-        if under:
-            _waste(
-                builder,
-                "underused_commitment",
-                "commitments",
-                commitment,
-                "resize future purchases",
-                float(commitment["hourly_commitment_amount"]) * 24 * 0.5,
-            )
+    commitments = count(*shape.commitments)
+    _seed(underused_commitment.SCENARIO, seeding, 1)  # the first one
+    for _ in range(commitments - 1):
+        underused_commitment.commitment(seeding, wl.HEALTHY_PROD)
     low, high = builder.difficulty.decoy_kinds
     if high:
         seed_decoys(builder, first_day, count(low, high), standalone)

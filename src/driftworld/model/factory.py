@@ -20,6 +20,8 @@ from driftworld.model.streams import Stream
 
 Row = dict[str, Any]
 
+NONPROD = ("staging", "dev")  # where standing non-prod resources and most waste live
+DEV_TYPES = ("t3.medium", "t3.large", "t3.small", "m5.large")  # the instance types teams run outside prod
 TEAMS = ("platform", "payments", "growth", "data", "core", "infra", "mobile", "search")
 OWNERS = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
 PBKDF2_ROUNDS = 20_000  # a few ms per hash: real, and cheap enough to seed thousands

@@ -86,6 +86,6 @@ def estate_day(world_seed: int, account: Account, first: dt.date, clock: WorldCl
     """Day zero of an account: its estate, seeded waste and decoys, created on the first day of history."""
     builder = Builder(account, clock, stream(world_seed, account.id, None, "estate"), first)
     builder.difficulty = level
-    changes = DayChanges(account, first, created=build_estate(account, builder, first, EstateShape()))
+    changes = DayChanges(account, first, created=build_estate(builder, first, EstateShape()))
     changes.assign_ids(world_seed)
     return changes

@@ -94,18 +94,58 @@ PROFILES: dict[str, dict[str, Ranges]] = {
 PROFILES["container_services"] = PROFILES["container_nodes"]
 PROFILES["managed_services"] = PROFILES["container_nodes"]
 
+# The `hard` difficulty's ranges where they differ: healthy resources work closer to the rules agents use
+# and waste sits closer to them from the other side. Every pair stays disjoint and on its side of the
+# canonical rules (docs/difficulty.md lists both sets).
+_NARROW_IDLE_INSTANCE = Ranges({"cpu_avg": (2.0, 4.5), "memory_avg": (10.0, 20.0), "network_mb": (2.0, 4.8)})
+_NARROW_DEV_INSTANCE = Ranges(
+    {"cpu_avg": (26.0, 50.0), "memory_avg": (30.0, 60.0), "network_mb": (50.0, 1500.0)},
+    {"cpu_avg": (20.5, 26.0), "memory_avg": (22.0, 35.0), "network_mb": (50.0, 1500.0)},
+)
+NARROW: dict[str, dict[str, Ranges]] = {
+    "instances": {
+        HEALTHY_PROD: Ranges({"cpu_avg": (30.0, 65.0), "memory_avg": (40.0, 75.0), "network_mb": (300.0, 4000.0)}),
+        HEALTHY_NONPROD: _NARROW_DEV_INSTANCE,
+        IDLE: _NARROW_IDLE_INSTANCE,
+        PREVIEW: _NARROW_IDLE_INSTANCE,
+        UNDERUSED: Ranges({"cpu_avg": (12.0, 19.5), "memory_avg": (20.0, 32.0), "network_mb": (100.0, 600.0)}),
+        WEEKDAYS_ONLY: Ranges(_NARROW_DEV_INSTANCE.working, _NARROW_IDLE_INSTANCE.working),
+    },
+    "rds_instances": {
+        HEALTHY_PROD: Ranges({"cpu_avg": (20.0, 60.0), "connections": (20, 250)}),
+        HEALTHY_NONPROD: Ranges({"cpu_avg": (14.0, 40.0), "connections": (2, 25)}),
+        IDLE: Ranges({"cpu_avg": (3.0, 8.0), "connections": (0, 0)}),
+    },
+    "cache_clusters": {
+        HEALTHY_PROD: Ranges({"cpu_avg": (18.0, 55.0), "memory_avg": (30.0, 75.0), "connections": (12, 400)}),
+        HEALTHY_NONPROD: Ranges({"cpu_avg": (14.0, 40.0), "memory_avg": (22.0, 55.0), "connections": (5, 80)}),
+        IDLE: Ranges({"cpu_avg": (3.0, 8.0), "memory_avg": (8.0, 18.0), "connections": (0, 3)}),
+    },
+    "load_balancers": {
+        HEALTHY_PROD: Ranges({"requests": (20_000, 3_000_000)}),
+        HEALTHY_NONPROD: Ranges({"requests": (400, 100_000)}),
+        IDLE: Ranges({"requests": (20, 90)}),
+    },
+    "commitments": {
+        HEALTHY_PROD: Ranges({"utilization": (72.0, 95.0)}),
+        UNDERUSED: Ranges({"utilization": (45.0, 68.0)}),
+    },
+}
+
 
 def healthy_profile(env: str) -> str:
     return HEALTHY_PROD if env == "prod" else HEALTHY_NONPROD
 
 
-def ranges_for(table: str, profile: str, day_off: bool, born_on: dt.date | None, day: dt.date) -> dict[str, Range]:
-    """The ranges that decide a resource's numbers on a virtual day."""
+def ranges_for(
+    table: str, profile: str, day_off: bool, born_on: dt.date | None, day: dt.date, narrow: bool = False
+) -> dict[str, Range]:
+    """The ranges that decide a resource's numbers on a virtual day; `narrow`: the hard difficulty's."""
+    table_profiles = {**PROFILES[table], **NARROW.get(table, {})} if narrow else PROFILES[table]
     if profile == PREVIEW and born_on == day:
-        return PROFILES[table][HEALTHY_PROD].working  # a fresh preview stack is busy on its first day
+        return table_profiles[HEALTHY_PROD].working  # a fresh preview stack is busy on its first day
     if profile == MONTH_END_BATCH and is_month_end(day):
-        return PROFILES[table][HEALTHY_PROD].working  # the month's closing run
-    table_profiles = PROFILES[table]
+        return table_profiles[HEALTHY_PROD].working  # the month's closing run
     chosen = table_profiles.get(profile) or table_profiles.get(HEALTHY_NONPROD) or table_profiles[HEALTHY_PROD]
     return chosen.on(day_off)
 

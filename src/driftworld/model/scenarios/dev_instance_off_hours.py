@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from driftworld.model import workload as wl
 from driftworld.model.rules.growth import WORKSTATION_TYPES
-from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
+from driftworld.model.scenarios.base import Bill, Scenario, ScenarioContext, hourly_daily_cost
 
 
 def inject(ctx: ScenarioContext) -> bool:
@@ -22,4 +22,13 @@ def inject(ctx: ScenarioContext) -> bool:
     return True
 
 
-SCENARIO = Scenario(6, "dev_instance_off_hours", 6, inject, weekend_only=True)
+SCENARIO = Scenario(
+    "dev_instance_off_hours",
+    Bill("resource"),
+    fixed=lambda r: (r.get("tags") or {}).get("schedule") == "office_hours",
+    inject=inject,
+    number=6,
+    weight=6,
+    weekend_only=True,
+    stopping_fixes=False,
+)

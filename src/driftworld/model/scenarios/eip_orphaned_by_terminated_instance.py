@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from driftworld.model.rules.termination import release_what_terminated_instances_held
-from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
+from driftworld.model.scenarios.base import Bill, Scenario, ScenarioContext, hourly_daily_cost
 
 
 def inject(ctx: ScenarioContext) -> bool:
@@ -26,4 +26,11 @@ def inject(ctx: ScenarioContext) -> bool:
     return True
 
 
-SCENARIO = Scenario(9, "eip_orphaned_by_terminated_instance", 4, inject)
+SCENARIO = Scenario(
+    "eip_orphaned_by_terminated_instance",
+    Bill("resource"),
+    fixed=lambda r: r["state"] == "associated",
+    inject=inject,
+    number=9,
+    weight=4,
+)

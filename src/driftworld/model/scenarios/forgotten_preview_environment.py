@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from driftworld.model import workload as wl
 from driftworld.model.rules.s3_storage import CEILING_MULTIPLE, NEW_BUCKET_GB
-from driftworld.model.scenarios.base import Scenario, ScenarioContext, instance_daily_cost
+from driftworld.model.scenarios.base import Bill, Scenario, ScenarioContext, instance_daily_cost, scaled_to_zero
 
 
 def inject(ctx: ScenarioContext) -> bool:
@@ -49,4 +49,4 @@ def inject(ctx: ScenarioContext) -> bool:
     return True
 
 
-SCENARIO = Scenario(1, "forgotten_preview_environment", 8, inject)
+SCENARIO = Scenario("forgotten_preview_environment", Bill("members"), scaled_to_zero, inject, number=1, weight=8)

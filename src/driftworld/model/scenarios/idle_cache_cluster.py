@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from driftworld.model import workload as wl
 from driftworld.model.factory import GLOBAL_NAME_DIGITS
-from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
+from driftworld.model.scenarios.base import Bill, Scenario, ScenarioContext, hourly_daily_cost
 
 
 def inject(ctx: ScenarioContext) -> bool:
@@ -22,4 +22,11 @@ def inject(ctx: ScenarioContext) -> bool:
     return True
 
 
-SCENARIO = Scenario(13, "idle_cache_cluster", 3, inject)
+SCENARIO = Scenario(
+    "idle_cache_cluster",
+    Bill("resource"),
+    fixed=lambda r: r["node_type"] in ("cache.t3.micro", "cache.t3.small"),
+    inject=inject,
+    number=13,
+    weight=3,
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from driftworld.model import workload as wl
 from driftworld.model.rules.growth import RUNNER_TYPES
-from driftworld.model.scenarios.base import Scenario, ScenarioContext, hourly_daily_cost
+from driftworld.model.scenarios.base import Bill, Scenario, ScenarioContext, hourly_daily_cost
 
 
 def inject(ctx: ScenarioContext) -> bool:
@@ -21,4 +21,4 @@ def inject(ctx: ScenarioContext) -> bool:
     return True
 
 
-SCENARIO = Scenario(3, "idle_ci_runner", 6, inject)
+SCENARIO = Scenario("idle_ci_runner", Bill("resource"), inject=inject, number=3, weight=6)

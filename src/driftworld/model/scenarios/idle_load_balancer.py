@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from driftworld.model import workload as wl
-from driftworld.model.scenarios.base import NONPROD, Scenario, ScenarioContext, hourly_daily_cost
+from driftworld.model.scenarios.base import NONPROD, Bill, Scenario, ScenarioContext, hourly_daily_cost
 
 
 def inject(ctx: ScenarioContext) -> bool:
@@ -15,4 +15,4 @@ def inject(ctx: ScenarioContext) -> bool:
     return True
 
 
-SCENARIO = Scenario(14, "idle_load_balancer", 4, inject)
+SCENARIO = Scenario("idle_load_balancer", Bill("resource"), inject=inject, number=14, weight=4)

@@ -4,7 +4,7 @@ while its demand drops."""
 from __future__ import annotations
 
 from driftworld.model import workload as wl
-from driftworld.model.scenarios.base import NONPROD, Scenario, ScenarioContext, instance_daily_cost, pick
+from driftworld.model.scenarios.base import NONPROD, Bill, Scenario, ScenarioContext, instance_daily_cost, pick
 
 
 def inject(ctx: ScenarioContext) -> bool:
@@ -35,4 +35,11 @@ def inject(ctx: ScenarioContext) -> bool:
     return True
 
 
-SCENARIO = Scenario(2, "over_provisioned_asg", 8, inject)
+SCENARIO = Scenario(
+    "over_provisioned_asg",
+    Bill("newest_members"),
+    fixed=lambda r: int(r["desired_capacity"]) <= int(r["min_size"]),
+    inject=inject,
+    number=2,
+    weight=8,
+)

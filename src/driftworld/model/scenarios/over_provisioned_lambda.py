@@ -5,7 +5,9 @@ from __future__ import annotations
 from driftworld.model import workload as wl
 from driftworld.model.catalogue import lambda_daily
 from driftworld.model.factory import Row
-from driftworld.model.scenarios.base import NONPROD, Scenario, ScenarioContext
+from driftworld.model.scenarios.base import NONPROD, Bill, Scenario, ScenarioContext
+
+RIGHT_SIZE_MB = int(wl.PROFILES["lambda_functions"][wl.OVERSIZED].working["memory_mb"][1])  # the most it uses
 
 
 def inject(ctx: ScenarioContext) -> bool:
@@ -23,10 +25,16 @@ def excess_daily_cost(function: Row) -> float:
     ranges = wl.PROFILES["lambda_functions"][wl.OVERSIZED].working
     invocations = round(sum(ranges["invocations"]) / 2)
     duration = sum(ranges["duration_ms"]) / 2
-    right_size = int(ranges["memory_mb"][1])
     return lambda_daily(invocations, duration, int(function["memory_mb"]), 0) - lambda_daily(
-        invocations, duration, right_size, 0
+        invocations, duration, RIGHT_SIZE_MB, 0
     )
 
 
-SCENARIO = Scenario(15, "over_provisioned_lambda", 5, inject)
+SCENARIO = Scenario(
+    "over_provisioned_lambda",
+    Bill("lambda_compute", right_size_mb=RIGHT_SIZE_MB),
+    fixed=lambda r: int(r["memory_mb"]) <= 2 * RIGHT_SIZE_MB,
+    inject=inject,
+    number=15,
+    weight=5,
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from driftworld.model import workload as wl
-from driftworld.model.scenarios.base import Scenario, ScenarioContext, instance_daily_cost
+from driftworld.model.scenarios.base import Bill, Scenario, ScenarioContext, instance_daily_cost, scaled_to_zero
 
 SLUGS = ("checkout-v2", "new-onboarding", "dark-mode", "search-rewrite", "billing-export", "sso", "rate-limits")
 
@@ -19,4 +19,4 @@ def inject(ctx: ScenarioContext) -> bool:
     return True
 
 
-SCENARIO = Scenario(7, "stale_feature_environment", 4, inject)
+SCENARIO = Scenario("stale_feature_environment", Bill("members"), scaled_to_zero, inject, number=7, weight=4)

@@ -4,6 +4,7 @@ select scenario,
        resource_id::text as resource_id,
        injected_on,
        daily_cost::float8 as daily_cost,
+       current_daily_cost::float8 as current_daily_cost,
        expected_fix,
        resolved_on,
        resolved_by
