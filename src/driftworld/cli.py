@@ -229,7 +229,8 @@ def seed(
         str,
         typer.Option(
             help="easy (telltale waste, no decoys, no world-set policies), realistic (neutral names, decoys, "
-            "policies and freezes set by the world) or hard (twice the decoys and policies)."
+            "policies and freezes set by the world) or hard (as realistic, with narrower margins between healthy "
+            "and waste and twice the decoys)."
         ),
     ] = "realistic",
     reset: Annotated[bool, typer.Option(help="Replace an existing world (asks first unless --yes).")] = False,
