@@ -4,6 +4,7 @@ tests' PostgreSQL, reading and changing a seeded world as the agent role."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import socket
@@ -24,6 +25,7 @@ from botocore.config import Config
 from typer.testing import CliRunner
 
 import driftworld
+from driftworld.aws.operations import cost_explorer
 from driftworld.aws.server import AwsApi, make_api, start
 from driftworld.cli import app
 from driftworld.store.cluster import LocalCluster, free_tcp_port
@@ -223,6 +225,82 @@ def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> No
     with pytest.raises(botocore.exceptions.ClientError) as hourly:
         ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="HOURLY", Metrics=["UnblendedCost"])
     assert hourly.value.response["Error"]["Code"] == "ValidationException"
+
+
+def _all_pages(operation: Any, **request: Any) -> list[dict[str, Any]]:
+    """Every page of a Cost Explorer answer, following NextPageToken as a boto3 client does."""
+    pages = [operation(**request)]
+    while pages[-1].get("NextPageToken"):
+        pages.append(operation(**request, NextPageToken=pages[-1]["NextPageToken"]))
+    return pages
+
+
+def test_cost_explorer_pages_with_next_page_token(
+    api: Api, seeded_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer larger than a page comes in pages joined by NextPageToken: a day whose groups do not fit
+    continues on the next page, and the pages together are the whole bill, each group once."""
+    monkeypatch.setattr(cost_explorer, "GROUPS_PER_PAGE", 25)
+    ce = client(api, "ce")
+    window = {"Start": "2026-03-25", "End": "2026-04-01"}
+    by_service = {
+        "TimePeriod": window,
+        "Granularity": "DAILY",
+        "Metrics": ["UnblendedCost"],
+        "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+    }
+    pages = _all_pages(ce.get_cost_and_usage, **by_service)
+    assert len(pages) > 2
+    assert all(sum(len(r["Groups"]) for r in page["ResultsByTime"]) <= 25 for page in pages)
+    starts = [r["TimePeriod"]["Start"] for page in pages for r in page["ResultsByTime"]]
+    assert len(starts) > len(set(starts)) == 7  # some day spans two pages
+    got: dict[tuple[str, str], Decimal] = {}
+    for page in pages:
+        for result in page["ResultsByTime"]:
+            for group in result["Groups"]:
+                key = (result["TimePeriod"]["Start"], group["Keys"][0])
+                assert key not in got
+                got[key] = Decimal(group["Metrics"]["UnblendedCost"]["Amount"])
+    want = rows(
+        seeded_db,
+        "select date, service, sum(cost) as cost from public.daily_bill where date >= %s and date < %s group by 1, 2",
+        window["Start"],
+        window["End"],
+    )
+    assert got == {(r["date"].isoformat(), r["service"]): r["cost"] for r in want}
+
+    compute = {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}}
+    by_resource = _all_pages(
+        ce.get_cost_and_usage_with_resources,
+        TimePeriod=window,
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        Filter=compute,
+        GroupBy=[{"Type": "DIMENSION", "Key": "RESOURCE_ID"}],
+    )
+    resources = [g["Keys"][0] for page in by_resource for r in page["ResultsByTime"] for g in r["Groups"]]
+    billed = rows(
+        seeded_db,
+        "select distinct resource_id from public.daily_bill where date >= %s and date < %s and service = %s",
+        window["Start"],
+        window["End"],
+        "Amazon Elastic Compute Cloud - Compute",
+    )
+    assert len(by_resource) > 1 and sorted(resources) == sorted(r["resource_id"] for r in billed)
+
+    values = _all_pages(ce.get_dimension_values, TimePeriod=window, Dimension="SERVICE", MaxResults=3)
+    whole = ce.get_dimension_values(TimePeriod=window, Dimension="SERVICE")
+    assert "NextPageToken" not in whole and len(values) > 1
+    assert all(p["ReturnSize"] == len(p["DimensionValues"]) <= 3 for p in values)
+    assert {p["TotalSize"] for p in values} == {whole["TotalSize"]}
+    assert [v for p in values for v in p["DimensionValues"]] == whole["DimensionValues"]
+
+    with pytest.raises(botocore.exceptions.ClientError) as changed:
+        ce.get_cost_and_usage(**{**by_service, "Granularity": "MONTHLY"}, NextPageToken=pages[0]["NextPageToken"])
+    assert changed.value.response["Error"]["Code"] == "RequestChangedException"
+    with pytest.raises(botocore.exceptions.ClientError) as garbled:
+        ce.get_cost_and_usage(**by_service, NextPageToken="not-a-token")
+    assert garbled.value.response["Error"]["Code"] == "InvalidNextTokenException"
 
 
 def test_cloudwatch_serves_ec2_cpu_from_metrics_daily(api: Api, seeded_db: Database) -> None:
@@ -691,21 +769,31 @@ async def main() -> None:
 
 asyncio.run(main())
 """
-MCP_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
+MCP_CACHE = Path(
+    os.environ.get("DRIFTWORLD_TEST_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
+)
 
 
 def _mcp_venv(package: str) -> Path:
     """One of AWS's MCP servers in a virtual environment of its own (they pin other MCP libraries than
-    driftworld), installed on first use (a few minutes) and kept under the user's cache folder: the test
-    runs when DRIFTWORLD_TEST_MCP=1 or the environment is already there."""
+    driftworld), installed by pip on first use and kept in the tests' cache folder; a lock file lets
+    parallel runs share it. DRIFTWORLD_TEST_MCP=0 skips these tests (for a machine without pip's index)."""
+    if os.environ.get("DRIFTWORLD_TEST_MCP") == "0":
+        pytest.skip("DRIFTWORLD_TEST_MCP=0")
     venv = MCP_CACHE / ("mcp-" + package.replace("==", "-"))
     ready = venv / "ready"
-    if not ready.exists():
-        if os.environ.get("DRIFTWORLD_TEST_MCP") != "1":
-            pytest.skip(f"set DRIFTWORLD_TEST_MCP=1 to install {package} for this test")
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", package], check=True, timeout=900)
-        ready.touch()
+    MCP_CACHE.mkdir(parents=True, exist_ok=True)
+    with (MCP_CACHE / f"{venv.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            subprocess.run(
+                [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", package],
+                check=True,
+                timeout=900,
+            )
+            ready.touch()
     return venv
 
 
