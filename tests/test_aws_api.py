@@ -789,7 +789,8 @@ def _mcp_venv(package: str) -> Path:
         if not ready.exists():
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
             subprocess.run(
-                [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", package],
+                # --no-compile halves the install: Python compiles only the modules the server imports
+                [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "--no-compile", package],
                 check=True,
                 timeout=900,
             )
