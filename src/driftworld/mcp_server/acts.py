@@ -96,10 +96,7 @@ def set_log_retention(retention_days: int) -> Decision:
     agent_io.require_retention(retention_days)
 
     def decide(row: Row) -> dict[str, Any]:
-        values: dict[str, Any] = {"retention_days": retention_days}
-        if row.get("retention_in_days") is not None:  # the shorter of the two applies: both say the same
-            values["retention_in_days"] = retention_days
-        return values
+        return agent_io.retention_values(row, retention_days)
 
     return decide
 

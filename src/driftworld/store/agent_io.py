@@ -345,6 +345,16 @@ def require_retention(days: int) -> None:
         )
 
 
+def retention_values(row: dict[str, Any], days: int) -> dict[str, Any]:
+    """The columns a log retention change writes: `retention_days`, and `retention_in_days` where the group
+    has one (the world applies the shorter of the two, so both then say the same)."""
+    require_retention(days)
+    values: dict[str, Any] = {"retention_days": days}
+    if row.get("retention_in_days") is not None:
+        values["retention_in_days"] = days
+    return values
+
+
 def require_lambda_memory(memory_mb: int) -> None:
     low, high = LAMBDA_MEMORY_MB
     if not low <= memory_mb <= high:

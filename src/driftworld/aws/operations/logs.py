@@ -57,7 +57,8 @@ def put_retention_policy(call: Call) -> dict[str, Any]:
     days = int(call.params.get("retentionInDays") or 0)
     with refused_as("InvalidParameterException"):
         agent_io.require_retention(days)
-    change_each(call, "log_groups", _named(call), {"retention_days": days, "retention_in_days": days}, "set retention")
+        for row in _named(call):
+            change_each(call, "log_groups", [row], agent_io.retention_values(row, days), "set retention")
     return {}
 
 
