@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from driftworld.aws.protocol import ApiError
-from driftworld.store import aws_io
+from driftworld.store import agent_io, aws_io
 from driftworld.store.agent_io import ChangeRefused
 from driftworld.store.aws_io import Conn
 
@@ -141,6 +141,32 @@ def change_each(
     """The change (None: a delete) on every row, each audited in the key's name."""
     for row in rows:
         aws_io.change(call.conn, call.agent, table, row["row_id"], values, action)
+
+
+Assignments = dict[str, tuple[str, Callable[[Any], Any]]]
+
+
+def assigned(call: Call, assignments: Assignments, missing: ApiError | None = None) -> dict[str, Any]:
+    """The columns a Modify/Update call sets: for each parameter it gives, its column and its value as the
+    conversion makes it (which may refuse it); `missing` is the error when it gives none."""
+    values = {
+        column: convert(call.params[parameter])
+        for parameter, (column, convert) in assignments.items()
+        if call.params.get(parameter) is not None
+    }
+    if not values and missing is not None:
+        raise missing
+    return values
+
+
+def catalogue_value(what: str, code: str) -> Callable[[Any], str]:
+    """A conversion that takes only the catalogue's values (agent_io.require_known), else answers `code`."""
+
+    def convert(value: Any) -> str:
+        with refused_as(code):
+            return agent_io.require_known(str(value), what)
+
+    return convert
 
 
 @contextmanager

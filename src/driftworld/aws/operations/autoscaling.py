@@ -6,7 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from driftworld.aws.operations import Call, Paging, change_each, handles, paged, refused_as, selected, tag_list
+from driftworld.aws.operations import (
+    Call,
+    Paging,
+    assigned,
+    change_each,
+    handles,
+    paged,
+    refused_as,
+    selected,
+    tag_list,
+)
 from driftworld.aws.protocol import ApiError
 from driftworld.store import agent_io, aws_io
 
@@ -92,8 +102,9 @@ def set_desired_capacity(call: Call) -> dict[str, Any]:
 
 @handles("autoscaling", "UpdateAutoScalingGroup")
 def update_auto_scaling_group(call: Call) -> dict[str, Any]:
-    columns = {"MinSize": "min_size", "MaxSize": "max_size", "DesiredCapacity": "desired_capacity"}
-    values = {column: int(call.params[p]) for p, column in columns.items() if call.params.get(p) is not None}
+    values = assigned(
+        call, {"MinSize": ("min_size", int), "MaxSize": ("max_size", int), "DesiredCapacity": ("desired_capacity", int)}
+    )
     if values:
         _resize(call, values)
     return {}

@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from driftworld.aws.operations import (
+    Assignments,
     Call,
     Paging,
+    assigned,
+    catalogue_value,
     change_each,
     handles,
     matches_filters,
@@ -34,6 +37,11 @@ INSTANCE_NOT_FOUND = ApiError("InvalidInstanceID.NotFound", "The instance ID '{}
 VOLUME_NOT_FOUND = ApiError("InvalidVolume.NotFound", "The volume '{}' does not exist.")
 SNAPSHOT_NOT_FOUND = ApiError("InvalidSnapshot.NotFound", "The snapshot '{}' does not exist.")
 ALLOCATION_NOT_FOUND = ApiError("InvalidAllocationID.NotFound", "The allocation ID '{}' does not exist")
+VOLUME_CHANGES: Assignments = {
+    "VolumeType": ("volume_type", catalogue_value("volume type", "InvalidParameterValue")),
+    "Size": ("size_gib", int),
+    "Iops": ("iops", int),
+}
 NOT_YOURS = ApiError("AuthFailure", "The address '{}' does not belong to you.", 401)
 
 
@@ -359,20 +367,9 @@ def modify_instance_attribute(call: Call) -> dict[str, Any]:
 @handles("ec2", "ModifyVolume")
 def modify_volume(call: Call) -> dict[str, Any]:
     row = _one_volume(call)
-    values: dict[str, Any] = {}
-    new_type = call.params.get("VolumeType")
-    if new_type is not None:
-        with refused_as("InvalidParameterValue"):
-            values["volume_type"] = agent_io.require_known(str(new_type), "volume type")
-    size = call.params.get("Size")
-    if size is not None:
-        if int(size) < int(row["size_gib"]):
-            raise ApiError("InvalidParameterValue", "New size cannot be smaller than existing size")
-        values["size_gib"] = int(size)
-    if call.params.get("Iops") is not None:
-        values["iops"] = int(call.params["Iops"])
-    if not values:
-        raise ApiError("MissingParameter", "Provide one of VolumeType, Size or Iops.")
+    values = assigned(call, VOLUME_CHANGES, ApiError("MissingParameter", "Provide one of VolumeType, Size or Iops."))
+    if values.get("size_gib", row["size_gib"]) < row["size_gib"]:
+        raise ApiError("InvalidParameterValue", "New size cannot be smaller than existing size")
     change_each(call, "volumes", [row], values, "modify")
     return {
         "VolumeModification": {

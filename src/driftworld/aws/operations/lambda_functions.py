@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftworld.aws.operations import Call, Paging, change_each, handles, paged, refused_as
+from driftworld.aws.operations import Assignments, Call, Paging, assigned, change_each, handles, paged, refused_as
 from driftworld.aws.protocol import ApiError
 from driftworld.store import agent_io, aws_io
 
+
+def _memory(value: Any) -> int:
+    with refused_as("InvalidParameterValueException"):
+        agent_io.require_lambda_memory(int(value))
+    return int(value)
+
+
+CHANGES: Assignments = {"MemorySize": ("memory_mb", _memory), "Timeout": ("timeout_seconds", int)}
 PAGING = Paging("Functions", "Marker", "NextMarker", "MaxItems", 50, 50, (1, 10000), "InvalidParameterValueException")
 
 
@@ -60,16 +68,9 @@ def get_function_configuration(call: Call) -> dict[str, Any]:
 
 @handles("lambda", "UpdateFunctionConfiguration")
 def update_function_configuration(call: Call) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    memory = call.params.get("MemorySize")
-    if memory is not None:
-        with refused_as("InvalidParameterValueException"):
-            agent_io.require_lambda_memory(int(memory))
-        values["memory_mb"] = int(memory)
-    if call.params.get("Timeout") is not None:
-        values["timeout_seconds"] = int(call.params["Timeout"])
-    if not values:
-        raise ApiError("InvalidParameterValueException", "driftworld changes MemorySize and Timeout")
+    values = assigned(
+        call, CHANGES, ApiError("InvalidParameterValueException", "driftworld changes MemorySize and Timeout")
+    )
     rows = _named(call)
     change_each(call, "lambda_functions", rows, values, "resize")
     return _configuration(rows[0] | values)

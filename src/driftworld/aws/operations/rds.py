@@ -11,6 +11,11 @@ from driftworld.aws.protocol import ApiError
 from driftworld.store import agent_io, aws_io
 
 PAGING = Paging("DBInstances", "Marker", "Marker", "MaxRecords", 100, 100, (20, 100))
+CHANGES: ops.Assignments = {
+    "DBInstanceClass": ("instance_class", ops.catalogue_value("instance class", "InvalidParameterCombination")),
+    "MultiAZ": ("multi_az", bool),
+    "AllocatedStorage": ("allocated_storage_gib", int),
+}
 NOT_FOUND = ApiError("DBInstanceNotFound", "DBInstance {} not found.", 404)
 
 
@@ -78,18 +83,8 @@ def start_db_instance(call: Call) -> dict[str, Any]:
 @handles("rds", "ModifyDBInstance")
 def modify_db_instance(call: Call) -> dict[str, Any]:
     row = _one(call)
-    values: dict[str, Any] = {}
-    new_class = call.params.get("DBInstanceClass")
-    if new_class is not None:
-        with ops.refused_as("InvalidParameterCombination"):
-            values["instance_class"] = agent_io.require_known(str(new_class), "instance class")
-    if call.params.get("MultiAZ") is not None:
-        values["multi_az"] = bool(call.params["MultiAZ"])
-    if call.params.get("AllocatedStorage") is not None:
-        values["allocated_storage_gib"] = int(call.params["AllocatedStorage"])
-    if not values:
-        raise ApiError(
-            "InvalidParameterCombination", "driftworld changes DBInstanceClass, MultiAZ and AllocatedStorage"
-        )
+    values = ops.assigned(
+        call, CHANGES, ApiError("InvalidParameterCombination", "driftworld changes " + ", ".join(CHANGES))
+    )
     ops.change_each(call, "rds_instances", [row], values, "modify")
     return {"DBInstance": _instance(row | values)}
