@@ -4,6 +4,7 @@ tests' PostgreSQL, reading and changing a seeded world as the agent role."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import socket
@@ -24,6 +25,7 @@ from botocore.config import Config
 from typer.testing import CliRunner
 
 import driftworld
+from driftworld.aws.operations import cost_explorer
 from driftworld.aws.server import AwsApi, make_api, start
 from driftworld.cli import app
 from driftworld.store.cluster import LocalCluster, free_tcp_port
@@ -223,6 +225,82 @@ def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> No
     with pytest.raises(botocore.exceptions.ClientError) as hourly:
         ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="HOURLY", Metrics=["UnblendedCost"])
     assert hourly.value.response["Error"]["Code"] == "ValidationException"
+
+
+def _all_pages(operation: Any, **request: Any) -> list[dict[str, Any]]:
+    """Every page of a Cost Explorer answer, following NextPageToken as a boto3 client does."""
+    pages = [operation(**request)]
+    while pages[-1].get("NextPageToken"):
+        pages.append(operation(**request, NextPageToken=pages[-1]["NextPageToken"]))
+    return pages
+
+
+def test_cost_explorer_pages_with_next_page_token(
+    api: Api, seeded_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer larger than a page comes in pages joined by NextPageToken: a day whose groups do not fit
+    continues on the next page, and the pages together are the whole bill, each group once."""
+    monkeypatch.setattr(cost_explorer, "GROUPS_PER_PAGE", 25)
+    ce = client(api, "ce")
+    window = {"Start": "2026-03-25", "End": "2026-04-01"}
+    by_service = {
+        "TimePeriod": window,
+        "Granularity": "DAILY",
+        "Metrics": ["UnblendedCost"],
+        "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+    }
+    pages = _all_pages(ce.get_cost_and_usage, **by_service)
+    assert len(pages) > 2
+    assert all(sum(len(r["Groups"]) for r in page["ResultsByTime"]) <= 25 for page in pages)
+    starts = [r["TimePeriod"]["Start"] for page in pages for r in page["ResultsByTime"]]
+    assert len(starts) > len(set(starts)) == 7  # some day spans two pages
+    got: dict[tuple[str, str], Decimal] = {}
+    for page in pages:
+        for result in page["ResultsByTime"]:
+            for group in result["Groups"]:
+                key = (result["TimePeriod"]["Start"], group["Keys"][0])
+                assert key not in got
+                got[key] = Decimal(group["Metrics"]["UnblendedCost"]["Amount"])
+    want = rows(
+        seeded_db,
+        "select date, service, sum(cost) as cost from public.daily_bill where date >= %s and date < %s group by 1, 2",
+        window["Start"],
+        window["End"],
+    )
+    assert got == {(r["date"].isoformat(), r["service"]): r["cost"] for r in want}
+
+    compute = {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}}
+    by_resource = _all_pages(
+        ce.get_cost_and_usage_with_resources,
+        TimePeriod=window,
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        Filter=compute,
+        GroupBy=[{"Type": "DIMENSION", "Key": "RESOURCE_ID"}],
+    )
+    resources = [g["Keys"][0] for page in by_resource for r in page["ResultsByTime"] for g in r["Groups"]]
+    billed = rows(
+        seeded_db,
+        "select distinct resource_id from public.daily_bill where date >= %s and date < %s and service = %s",
+        window["Start"],
+        window["End"],
+        "Amazon Elastic Compute Cloud - Compute",
+    )
+    assert len(by_resource) > 1 and sorted(resources) == sorted(r["resource_id"] for r in billed)
+
+    values = _all_pages(ce.get_dimension_values, TimePeriod=window, Dimension="SERVICE", MaxResults=3)
+    whole = ce.get_dimension_values(TimePeriod=window, Dimension="SERVICE")
+    assert "NextPageToken" not in whole and len(values) > 1
+    assert all(p["ReturnSize"] == len(p["DimensionValues"]) <= 3 for p in values)
+    assert {p["TotalSize"] for p in values} == {whole["TotalSize"]}
+    assert [v for p in values for v in p["DimensionValues"]] == whole["DimensionValues"]
+
+    with pytest.raises(botocore.exceptions.ClientError) as changed:
+        ce.get_cost_and_usage(**{**by_service, "Granularity": "MONTHLY"}, NextPageToken=pages[0]["NextPageToken"])
+    assert changed.value.response["Error"]["Code"] == "RequestChangedException"
+    with pytest.raises(botocore.exceptions.ClientError) as garbled:
+        ce.get_cost_and_usage(**by_service, NextPageToken="not-a-token")
+    assert garbled.value.response["Error"]["Code"] == "InvalidNextTokenException"
 
 
 def test_cloudwatch_serves_ec2_cpu_from_metrics_daily(api: Api, seeded_db: Database) -> None:
@@ -496,9 +574,13 @@ def test_rds_elb_lambda_s3_logs_autoscaling_and_snapshots(api: Api, seeded_db: D
     groups = [g for p in logs.get_paginator("describe_log_groups").paginate() for g in p["logGroups"]]
     assert len(groups) == world("select count(*) as n from public.log_groups where region = %s", region)[0]["n"]
     logs.put_retention_policy(logGroupName=groups[0]["logGroupName"], retentionInDays=7)
-    assert world(
+    kept = world(
         "select retention_days, retention_in_days from public.log_groups where name = %s", groups[0]["logGroupName"]
-    ) == [{"retention_days": 7, "retention_in_days": 7}]
+    )
+    assert kept and all(k["retention_days"] == 7 and k["retention_in_days"] in (None, 7) for k in kept)
+    name = groups[0]["logGroupName"]
+    listed = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    assert {g["retentionInDays"] for g in listed if g["logGroupName"] == name} == {7}
 
     autoscaling = client(api, "autoscaling")
     asgs = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
@@ -538,6 +620,216 @@ def test_rds_elb_lambda_s3_logs_autoscaling_and_snapshots(api: Api, seeded_db: D
         )
     audited = world("select distinct executed_by from public.action_audit_log")
     assert audited == [{"executed_by": "boto3-test-agent"}]
+
+
+def _refused(code: str, call: Any, **params: Any) -> None:
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        call(**params)
+    assert refused.value.response["Error"]["Code"] == code
+
+
+def test_the_coverage_tables_other_operations_and_parameters(api: Api, seeded_db: Database) -> None:
+    """What docs/aws-api.md's coverage table lists beyond the other tests: each operation and parameter
+    answers as the table says, and each change lands in the world."""
+    region = api[2]
+
+    def world(query: str, *params: Any) -> list[dict[str, Any]]:
+        return rows(seeded_db, query, *params)
+
+    ec2 = client(api, "ec2")
+    target = world(
+        "select instance_id, instance_type from public.instances where region = %s and state = 'running' "
+        "and autoscaling_group_id is null and instance_type <> 't3.small' order by instance_id limit 1",
+        region,
+    )[0]
+    instance = target["instance_id"]
+    found = ec2.describe_instances(
+        Filters=[
+            {"Name": "instance-id", "Values": [instance[:5] + "*"]},
+            {"Name": "instance-state-code", "Values": ["16"]},
+            {"Name": "availability-zone", "Values": [f"{region}a"]},
+            {"Name": "tag-key", "Values": ["*"]},
+        ]
+    )
+    assert instance in {i["InstanceId"] for r in found["Reservations"] for i in r["Instances"]}
+    resize = {"InstanceId": instance, "InstanceType": {"Value": "t3.small"}}
+    _refused("IncorrectInstanceState", ec2.modify_instance_attribute, **resize)
+    _refused(
+        "InvalidInstanceAttributeValue",
+        ec2.modify_instance_attribute,
+        InstanceId=instance,
+        InstanceType={"Value": "z9.huge"},
+    )
+    assert ec2.start_instances(InstanceIds=[instance])["StartingInstances"][0]["PreviousState"]["Name"] == "running"
+    ec2.stop_instances(InstanceIds=[instance])
+    ec2.modify_instance_attribute(**resize)
+    assert ec2.start_instances(InstanceIds=[instance])["StartingInstances"][0]["CurrentState"]["Name"] == "running"
+    ec2.terminate_instances(InstanceIds=[instance])
+    assert world("select state, instance_type from public.instances where instance_id = %s", instance) == [
+        {"state": "terminated", "instance_type": "t3.small"}
+    ]
+    _refused("IncorrectInstanceState", ec2.start_instances, InstanceIds=[instance])
+
+    volume = world("select volume_id, size_gib from public.volumes where region = %s order by 1 limit 1", region)[0]
+    grown = ec2.modify_volume(VolumeId=volume["volume_id"], Size=volume["size_gib"] + 10, Iops=4000)
+    assert grown["VolumeModification"]["TargetSize"] == volume["size_gib"] + 10
+    assert world("select size_gib, iops from public.volumes where volume_id = %s", volume["volume_id"]) == [
+        {"size_gib": volume["size_gib"] + 10, "iops": 4000}
+    ]
+    _refused("InvalidParameterValue", ec2.modify_volume, VolumeId=volume["volume_id"], Size=1)
+    attached = world("select volume_id from public.volumes where region = %s and state = 'in-use' limit 1", region)
+    _refused("VolumeInUse", ec2.delete_volume, VolumeId=attached[0]["volume_id"])
+    sized = ec2.describe_snapshots(Filters=[{"Name": "storage-tier", "Values": ["standard"]}], MaxResults=5)
+    assert len(sized["Snapshots"]) <= 5 and ("NextToken" in sized) == (
+        world("select count(*) as n from public.snapshots where region = %s", region)[0]["n"] > 5
+    )
+    assert all(
+        a["Domain"] == "vpc"
+        for a in ec2.describe_addresses(Filters=[{"Name": "domain", "Values": ["vpc"]}])["Addresses"]
+    )
+    picked = ec2.describe_regions(Filters=[{"Name": "region-name", "Values": [region]}])["Regions"]
+    assert [r["RegionName"] for r in picked] == [region]
+
+    autoscaling = client(api, "autoscaling")
+    group = autoscaling.describe_auto_scaling_groups(MaxRecords=1)["AutoScalingGroups"][0]
+    name = group["AutoScalingGroupName"]
+    _refused(
+        "ValidationError",
+        autoscaling.set_desired_capacity,
+        AutoScalingGroupName=name,
+        DesiredCapacity=group["MaxSize"] + 1,
+    )
+    autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=group["MinSize"])
+    assert {
+        r["desired_capacity"]
+        for r in world(
+            "select desired_capacity from public.autoscaling_groups where name = %s and region = %s", name, region
+        )
+    } == {group["MinSize"]}
+
+    rds = client(api, "rds")
+    _refused("InvalidParameterValue", rds.describe_db_instances, MaxRecords=10)
+    database = rds.describe_db_instances(
+        Filters=[{"Name": "engine", "Values": ["postgres", "mysql", "aurora-postgresql", "aurora-mysql", "mariadb"]}]
+    )["DBInstances"]
+    stopped = next(d for d in rds.describe_db_instances()["DBInstances"] if d["DBInstanceStatus"] == "available")
+    name = stopped["DBInstanceIdentifier"]
+    rds.stop_db_instance(DBInstanceIdentifier=name)
+    _refused("InvalidDBInstanceState", rds.stop_db_instance, DBInstanceIdentifier=name)
+    assert rds.start_db_instance(DBInstanceIdentifier=name)["DBInstance"]["DBInstanceStatus"] == "available"
+    rds.modify_db_instance(DBInstanceIdentifier=name, AllocatedStorage=stopped["AllocatedStorage"] + 20)
+    assert world("select state, allocated_storage_gib from public.rds_instances where db_instance_id = %s", name) == [
+        {"state": "available", "allocated_storage_gib": stopped["AllocatedStorage"] + 20}
+    ]
+    assert all(d["Engine"] in ("postgres", "mysql", "aurora-postgresql", "aurora-mysql", "mariadb") for d in database)
+
+    lam = client(api, "lambda")
+    function = lam.list_functions(MaxItems=1)["Functions"][0]
+    assert lam.get_function_configuration(FunctionName=function["FunctionName"])["MemorySize"] == function["MemorySize"]
+    _refused(
+        "InvalidParameterValueException",
+        lam.update_function_configuration,
+        FunctionName=function["FunctionName"],
+        MemorySize=20480,
+    )
+
+    s3 = client(api, "s3")
+    bucket = s3.list_buckets(MaxBuckets=1)["Buckets"][0]["Name"]
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    _refused("NoSuchLifecycleConfiguration", s3.get_bucket_lifecycle_configuration, Bucket=bucket)
+    assert world("select lifecycle_rules, lifecycle_policy from public.s3_buckets where name = %s", bucket) == [
+        {"lifecycle_rules": None, "lifecycle_policy": None}
+    ]
+
+    logs = client(api, "logs")
+    group_name = logs.describe_log_groups(limit=1)["logGroups"][0]["logGroupName"]
+    middle = group_name[1:-1]
+    assert group_name in {g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePattern=middle)["logGroups"]}
+    _refused("InvalidParameterException", logs.put_retention_policy, logGroupName=group_name, retentionInDays=10)
+    logs.delete_retention_policy(logGroupName=group_name)
+    assert "retentionInDays" not in logs.describe_log_groups(logGroupNamePrefix=group_name)["logGroups"][0]
+
+    ce = client(api, "ce")
+    window = {"Start": "2026-03-25", "End": "2026-04-01"}
+
+    def total(**params: Any) -> Decimal:
+        answer = ce.get_cost_and_usage(TimePeriod=window, Granularity="MONTHLY", Metrics=["UnblendedCost"], **params)
+        return Decimal(answer["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"])
+
+    def billed(condition: str) -> Decimal:
+        return Decimal(
+            world(
+                "select coalesce(sum(cost), 0) as cost from public.daily_bill "
+                f"where date >= %s and date < %s and {condition}",
+                window["Start"],
+                window["End"],
+            )[0]["cost"]
+        )
+
+    starts = {
+        "Dimensions": {
+            "Key": "SERVICE",
+            "Values": ["amazon elastic"],
+            "MatchOptions": ["STARTS_WITH", "CASE_INSENSITIVE"],
+        }
+    }
+    assert total(Filter=starts) == billed("lower(service) like 'amazon elastic%%'") > 0
+    untagged = {"Tags": {"Key": "env", "MatchOptions": ["ABSENT"]}}
+    tagged = {"Not": untagged}
+    assert total(Filter=untagged) + total(Filter=tagged) == billed("true")
+    services = ce.get_dimension_values(TimePeriod=window, Dimension="SERVICE", SearchString="Compute")[
+        "DimensionValues"
+    ]
+    assert services and all("compute" in v["Value"].lower() for v in services)
+    assert ce.get_tags(TimePeriod=window, SearchString="en")["Tags"] == [
+        t for t in ce.get_tags(TimePeriod=window)["Tags"] if "en" in t.lower()
+    ]
+    filtered = ce.get_cost_forecast(
+        TimePeriod={"Start": "2026-03-31", "End": "2026-04-07"},
+        Metric="UNBLENDED_COST",
+        Granularity="MONTHLY",
+        Filter=starts,
+        PredictionIntervalLevel=95,
+    )
+    whole = ce.get_cost_forecast(
+        TimePeriod={"Start": "2026-03-31", "End": "2026-04-07"}, Metric="UNBLENDED_COST", Granularity="MONTHLY"
+    )
+    assert 0 < Decimal(filtered["Total"]["Amount"]) < Decimal(whole["Total"]["Amount"])
+
+    cloudwatch = client(api, "cloudwatch")
+    day = world(
+        "select m.resource_id, m.date from public.metrics_daily m "
+        "join public.instances i on i.instance_id = m.resource_id where m.resource_type = 'instances' "
+        "and i.region = %s order by m.date desc, m.resource_id limit 1",
+        region,
+    )[0]
+    start = dt.datetime.combine(day["date"], dt.time(), dt.UTC)
+    query = {
+        "Id": "cpu",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "AWS/EC2",
+                "MetricName": "CPUUtilization",
+                "Dimensions": [{"Name": "InstanceId", "Value": day["resource_id"]}],
+            },
+            "Period": 3600,
+            "Stat": "Maximum",
+        },
+    }
+    hourly = cloudwatch.get_metric_data(
+        MetricDataQueries=[query], StartTime=start, EndTime=start + dt.timedelta(days=1), ScanBy="TimestampAscending"
+    )["MetricDataResults"][0]
+    assert len(hourly["Timestamps"]) == 24 and hourly["Timestamps"] == sorted(hourly["Timestamps"])
+
+    optimizer = client(api, "compute-optimizer")
+    account = world(
+        "select a.aws_account_number from public.instances i "
+        "join public.cloud_accounts a on a.id = i.account_id where i.region = %s limit 1",
+        region,
+    )[0]["aws_account_number"]
+    mine = optimizer.get_ec2_instance_recommendations(accountIds=[account])["instanceRecommendations"]
+    assert mine and {r["accountId"] for r in mine} == {account}
+    assert {r["executed_by"] for r in world("select executed_by from public.action_audit_log")} == {"boto3-test-agent"}
 
 
 def test_compute_optimizer_forecast_and_costs_by_resource(api: Api, seeded_db: Database) -> None:
@@ -691,21 +983,32 @@ async def main() -> None:
 
 asyncio.run(main())
 """
-MCP_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
+MCP_CACHE = Path(
+    os.environ.get("DRIFTWORLD_TEST_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "driftworld-tests"
+)
 
 
 def _mcp_venv(package: str) -> Path:
     """One of AWS's MCP servers in a virtual environment of its own (they pin other MCP libraries than
-    driftworld), installed on first use (a few minutes) and kept under the user's cache folder: the test
-    runs when DRIFTWORLD_TEST_MCP=1 or the environment is already there."""
+    driftworld), installed by pip on first use and kept in the tests' cache folder; a lock file lets
+    parallel runs share it. DRIFTWORLD_TEST_MCP=0 skips these tests (for a machine without pip's index)."""
+    if os.environ.get("DRIFTWORLD_TEST_MCP") == "0":
+        pytest.skip("DRIFTWORLD_TEST_MCP=0")
     venv = MCP_CACHE / ("mcp-" + package.replace("==", "-"))
     ready = venv / "ready"
-    if not ready.exists():
-        if os.environ.get("DRIFTWORLD_TEST_MCP") != "1":
-            pytest.skip(f"set DRIFTWORLD_TEST_MCP=1 to install {package} for this test")
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", package], check=True, timeout=900)
-        ready.touch()
+    MCP_CACHE.mkdir(parents=True, exist_ok=True)
+    with (MCP_CACHE / f"{venv.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            subprocess.run(
+                # --no-compile halves the install: Python compiles only the modules the server imports
+                [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "--no-compile", package],
+                check=True,
+                timeout=900,
+            )
+            ready.touch()
     return venv
 
 

@@ -1,7 +1,9 @@
 """What each act tool changes, and the states and values AWS would refuse (nothing changes then).
 
 Each function takes the tool's parameters and returns a decision: given the locked row, the new values
-of agent-owned columns (the same UPDATE an agent's SQL would run), or None to delete the row.
+of agent-owned columns (the same UPDATE an agent's SQL would run), or None to delete the row. The rules
+of what AWS refuses are the store's (`agent_io.require_*`), shared with the AWS API; the server answers
+their ChangeRefused as a refusal.
 """
 
 from __future__ import annotations
@@ -11,59 +13,39 @@ from typing import Any
 
 from driftworld.mcp_server.kinds import provider_id
 from driftworld.mcp_server.replies import Refused
-from driftworld.model.catalogue import EBS_GB_MONTH, EC2_HOURLY, RDS_HOURLY
-from driftworld.model.rules.log_storage import RETENTION_DAYS
+from driftworld.store import agent_io
 
 Row = dict[str, Any]
 Decision = Callable[[Row], dict[str, Any] | None]
-STORAGE_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
-LAMBDA_MEMORY_MB = (128, 10240)
 
 
-def _require_state(row: Row, table: str, allowed: tuple[str, ...], action: str) -> None:
-    if row.get("state") not in allowed:
-        raise Refused(
-            "incorrect_state",
-            f"{provider_id(table, row)} is {row.get('state')}: {action} needs it {' or '.join(allowed)}",
-            state=row.get("state"),
-        )
+def _to_state(table: str, target: str) -> Decision:
+    def decide(row: Row) -> dict[str, Any]:
+        agent_io.require_state_change(table, row, target, provider_id(table, row))
+        return {"state": target}
 
-
-def _one_of(value: str, allowed: Any, what: str) -> str:
-    if value not in allowed:
-        raise Refused("invalid_parameter", f"unknown {what} {value!r}: the world prices {', '.join(sorted(allowed))}")
-    return value
+    return decide
 
 
 def stop_instance() -> Decision:
-    def decide(row: Row) -> dict[str, Any]:
-        _require_state(row, "instances", ("running", "pending"), "stop_instance")
-        return {"state": "stopped"}
-
-    return decide
+    return _to_state("instances", "stopped")
 
 
 def start_instance() -> Decision:
-    def decide(row: Row) -> dict[str, Any]:
-        _require_state(row, "instances", ("stopped",), "start_instance")
-        return {"state": "running"}
-
-    return decide
+    return _to_state("instances", "running")
 
 
 def terminate_instance() -> Decision:
-    def decide(row: Row) -> dict[str, Any]:
-        _require_state(row, "instances", ("pending", "running", "stopping", "stopped"), "terminate_instance")
-        return {"state": "terminated"}
-
-    return decide
+    return _to_state("instances", "terminated")
 
 
 def modify_instance_type(instance_type: str) -> Decision:
-    chosen = _one_of(instance_type, EC2_HOURLY, "instance type")
+    chosen = agent_io.require_known(instance_type, "instance type")
 
     def decide(row: Row) -> dict[str, Any]:
-        _require_state(row, "instances", ("pending", "running", "stopping", "stopped"), "modify_instance_type")
+        agent_io.require_state(
+            row, ("pending", "running", "stopping", "stopped"), provider_id("instances", row), "modify_instance_type"
+        )
         return {"instance_type": chosen}
 
     return decide
@@ -73,12 +55,7 @@ def set_asg_capacity(desired_capacity: int, min_size: int | None, max_size: int 
     def decide(row: Row) -> dict[str, Any]:
         low = row["min_size"] if min_size is None else min_size
         high = row["max_size"] if max_size is None else max_size
-        if not 0 <= low <= desired_capacity <= high:
-            raise Refused(
-                "invalid_parameter",
-                f"capacity must satisfy 0 <= min_size ({low}) <= desired_capacity ({desired_capacity}) <= "
-                f"max_size ({high}): pass min_size or max_size too",
-            )
+        agent_io.require_capacity(low, desired_capacity, high)
         return {"desired_capacity": desired_capacity, "min_size": low, "max_size": high}
 
     return decide
@@ -86,16 +63,16 @@ def set_asg_capacity(desired_capacity: int, min_size: int | None, max_size: int 
 
 def delete_volume() -> Decision:
     def decide(row: Row) -> None:
-        _require_state(row, "volumes", ("available",), "delete_volume (detach it first)")
+        agent_io.require_detached(row, provider_id("volumes", row))
 
     return decide
 
 
 def modify_volume_type(volume_type: str) -> Decision:
-    chosen = _one_of(volume_type, EBS_GB_MONTH, "volume type")
+    chosen = agent_io.require_known(volume_type, "volume type")
 
     def decide(row: Row) -> dict[str, Any]:
-        _require_state(row, "volumes", ("available", "in-use"), "modify_volume_type")
+        agent_io.require_state(row, ("available", "in-use"), provider_id("volumes", row), "modify_volume_type")
         return {"volume_type": chosen}
 
     return decide
@@ -110,28 +87,16 @@ def delete_row() -> Decision:
 
 def release_address() -> Decision:
     def decide(row: Row) -> None:
-        if row.get("state") == "associated" or row.get("associated_instance_id") or row.get("associated_lb_arn"):
-            raise Refused(
-                "incorrect_state",
-                f"{provider_id('elastic_ips', row)} is associated: AWS releases only unassociated addresses",
-                state=row.get("state"),
-            )
+        agent_io.require_detached(row, provider_id("elastic_ips", row))
 
     return decide
 
 
 def set_log_retention(retention_days: int) -> Decision:
-    if retention_days not in RETENTION_DAYS:
-        raise Refused(
-            "invalid_parameter",
-            f"CloudWatch Logs accepts retention of {', '.join(map(str, RETENTION_DAYS))} days, not {retention_days}",
-        )
+    agent_io.require_retention(retention_days)
 
     def decide(row: Row) -> dict[str, Any]:
-        values: dict[str, Any] = {"retention_days": retention_days}
-        if row.get("retention_in_days") is not None:  # the shorter of the two applies: both say the same
-            values["retention_in_days"] = retention_days
-        return values
+        return agent_io.retention_values(row, retention_days)
 
     return decide
 
@@ -141,7 +106,7 @@ def lifecycle_rules(
 ) -> list[dict[str, Any]]:
     """The rules to store: the caller's, or one rule built from the simple parameters."""
     if rules is None:
-        _one_of(storage_class.upper(), STORAGE_CLASSES, "storage class")
+        agent_io.require_known(storage_class.upper(), "storage class")
         if transition_days < 1 or (expiration_days is not None and expiration_days <= transition_days):
             raise Refused("invalid_parameter", "transition_days must be >= 1 and expiration_days after it")
         rule: dict[str, Any] = {
@@ -168,12 +133,12 @@ def modify_rds_instance(instance_class: str | None, multi_az: bool | None, state
     if instance_class is None and multi_az is None and state is None:
         raise Refused("invalid_parameter", "pass at least one of instance_class, multi_az, state")
     if instance_class is not None:
-        _one_of(instance_class, RDS_HOURLY, "instance class")
-    if state is not None:
-        _one_of(state, ("available", "stopped"), "state")
+        agent_io.require_known(instance_class, "instance class")
+    if state not in (None, "available", "stopped"):
+        raise Refused("invalid_parameter", f"unknown state {state!r}: available or stopped")
 
     def decide(row: Row) -> dict[str, Any]:
-        _require_state(row, "rds_instances", ("available", "stopped"), "modify_rds_instance")
+        agent_io.require_state(row, ("available", "stopped"), provider_id("rds_instances", row), "modify_rds_instance")
         values: dict[str, Any] = {}
         if instance_class is not None:
             values["instance_class"] = instance_class
@@ -187,9 +152,7 @@ def modify_rds_instance(instance_class: str | None, multi_az: bool | None, state
 
 
 def set_lambda_memory(memory_mb: int) -> Decision:
-    low, high = LAMBDA_MEMORY_MB
-    if not low <= memory_mb <= high:
-        raise Refused("invalid_parameter", f"Lambda memory is {low} to {high} MB, not {memory_mb}")
+    agent_io.require_lambda_memory(memory_mb)
 
     def decide(row: Row) -> dict[str, Any]:
         return {"memory_mb": memory_mb}

@@ -7,6 +7,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from driftworld.store.agent_io import ChangeRefused
+
 
 class Refused(Exception):
     """A request the server does not carry out: nothing changed. `code` is short and stable."""
@@ -15,6 +17,13 @@ class Refused(Exception):
         super().__init__(message)
         self.code = code
         self.details = details
+
+    @classmethod
+    def of(cls, refused: ChangeRefused) -> Refused:
+        """A change AWS refuses: for the resource's state, or for a value."""
+        if refused.state is not None:
+            return cls("incorrect_state", str(refused), state=refused.state)
+        return cls("invalid_parameter", str(refused))
 
     def reply(self) -> dict[str, Any]:
         return {"error": self.code, "message": str(self), **plain(self.details)}

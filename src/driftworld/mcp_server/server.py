@@ -19,6 +19,7 @@ from pydantic import Field
 from driftworld.mcp_server import acts
 from driftworld.mcp_server.replies import Refused
 from driftworld.mcp_server.world import AgentWorld
+from driftworld.store.agent_io import ChangeRefused
 from driftworld.store.database import first_line
 
 Reply = Annotated[CallToolResult, dict[str, Any]]
@@ -71,6 +72,8 @@ async def run(work: Callable[[], dict[str, Any]]) -> CallToolResult:
         return result(await anyio.to_thread.run_sync(work))
     except Refused as refused:
         return refusal(refused.reply())
+    except ChangeRefused as refused:
+        return refusal(Refused.of(refused).reply())
     except psycopg.Error as error:
         return refusal({"error": "database_error", "message": first_line(error)})
 

@@ -15,6 +15,8 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from driftworld.model.catalogue import EBS_GB_MONTH, EC2_HOURLY, RDS_HOURLY
+from driftworld.model.rules.log_storage import RETENTION_DAYS
 from driftworld.store.world_io import read_sql
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -280,3 +282,88 @@ def apply_as_agent(
         ),
     )
     return dict(before["row"])
+
+
+# -- what AWS refuses -----------------------------------------------------------------------------
+# One set of rules for every way an agent acts (the MCP server's act tools, the AWS API): each front end
+# turns a ChangeRefused into its own error shape.
+
+
+class ChangeRefused(ValueError):
+    """A change AWS refuses, so nothing changes; `state` is the resource's state when that is why."""
+
+    def __init__(self, message: str, state: str | None = None) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+# The states each change of state may start from, as EC2 and RDS allow it.
+STATE_CHANGES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("instances", "stopped"): ("pending", "running", "stopping"),
+    ("instances", "running"): ("stopped", "stopping"),
+    ("instances", "terminated"): ("pending", "running", "stopping", "stopped", "shutting-down"),
+    ("rds_instances", "stopped"): ("available",),
+    ("rds_instances", "available"): ("stopped",),
+}
+CATALOGUES: dict[str, Sequence[str]] = {
+    "instance type": tuple(EC2_HOURLY),
+    "volume type": tuple(EBS_GB_MONTH),
+    "instance class": tuple(RDS_HOURLY),
+    "storage class": ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"),
+}
+LAMBDA_MEMORY_MB = (128, 10240)
+
+
+def require_state(row: dict[str, Any], allowed: Sequence[str], name: str, change: str) -> None:
+    if row.get("state") not in allowed:
+        raise ChangeRefused(f"{name} is {row.get('state')}: {change} needs it {' or '.join(allowed)}", row.get("state"))
+
+
+def require_state_change(table: str, row: dict[str, Any], target: str, name: str) -> None:
+    """Refuses moving `row` to the state `target` from a state AWS does not move it from."""
+    require_state(row, STATE_CHANGES[(table, target)], name, f"becoming {target}")
+
+
+def require_known(value: str, what: str) -> str:
+    """`value` when it is one of the catalogue's (the world prices only those)."""
+    if value not in CATALOGUES[what]:
+        raise ChangeRefused(f"unknown {what} {value!r}: the world knows {', '.join(sorted(CATALOGUES[what]))}")
+    return value
+
+
+def require_capacity(low: int, desired: int, high: int) -> None:
+    if not 0 <= low <= desired <= high:
+        raise ChangeRefused(
+            f"capacity must satisfy 0 <= min size ({low}) <= desired capacity ({desired}) <= max size ({high})"
+        )
+
+
+def require_retention(days: int) -> None:
+    if days not in RETENTION_DAYS:
+        raise ChangeRefused(
+            f"CloudWatch Logs accepts retention of {', '.join(map(str, RETENTION_DAYS))} days, not {days}"
+        )
+
+
+def retention_values(row: dict[str, Any], days: int) -> dict[str, Any]:
+    """The columns a log retention change writes: `retention_days`, and `retention_in_days` where the group
+    has one (the world applies the shorter of the two, so both then say the same)."""
+    require_retention(days)
+    values: dict[str, Any] = {"retention_days": days}
+    if row.get("retention_in_days") is not None:
+        values["retention_in_days"] = days
+    return values
+
+
+def require_lambda_memory(memory_mb: int) -> None:
+    low, high = LAMBDA_MEMORY_MB
+    if not low <= memory_mb <= high:
+        raise ChangeRefused(f"Lambda memory is {low} to {high} MB, not {memory_mb}")
+
+
+def require_detached(row: dict[str, Any], name: str) -> None:
+    """A volume is deleted, or an address released, only when nothing is attached to it."""
+    if row.get("state") in ("in-use", "associated") or any(
+        row.get(column) for column in ("attached_instance_id", "associated_instance_id", "associated_lb_arn")
+    ):
+        raise ChangeRefused(f"{name} is {row.get('state')}: detach it first", row.get("state"))

@@ -3,11 +3,25 @@ members to match desired capacity at the next tick)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from driftworld.aws.operations import Call, handles, page, tag_list
+from driftworld.aws.operations import (
+    Call,
+    Paging,
+    assigned,
+    change_each,
+    handles,
+    paged,
+    refused_as,
+    selected,
+    tag_list,
+)
 from driftworld.aws.protocol import ApiError
-from driftworld.store import aws_io
+from driftworld.store import agent_io, aws_io
+
+PAGING = Paging("AutoScalingGroups", "NextToken", "NextToken", "MaxRecords", 50, 100, (1, 100), "ValidationError")
+NOT_FOUND = ApiError("ValidationError", "AutoScalingGroup name not found - AutoScalingGroup {} not found")
 
 
 def _rows(call: Call) -> list[dict[str, Any]]:
@@ -55,55 +69,42 @@ def _group(row: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Any]
     return out
 
 
+def _groups(call: Call, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    members = aws_io.members(call.conn, [r["row_id"] for r in rows])
+    return [_group(r, [m for m in members if m["group_id"] == r["row_id"]]) for r in rows]
+
+
 @handles("autoscaling", "DescribeAutoScalingGroups")
 def describe_auto_scaling_groups(call: Call) -> dict[str, Any]:
-    rows = _rows(call)
     names = [str(n) for n in call.params.get("AutoScalingGroupNames") or []]
-    if names:
-        rows = [r for r in rows if r["name"] in names]
-    chunk, token = page(rows, call.params.get("NextToken"), call.params.get("MaxRecords"), 50, 100, "groups")
-    members = aws_io.members(call.conn, [r["row_id"] for r in chunk])
-    out: dict[str, Any] = {
-        "AutoScalingGroups": [_group(r, [m for m in members if m["group_id"] == r["row_id"]]) for r in chunk]
-    }
-    if token:
-        out["NextToken"] = token
-    return out
+    rows = [r for r in _rows(call) if not names or r["name"] in names]
+    return paged(call, rows, PAGING, lambda chunk: _groups(call, chunk))
 
 
-def _named(call: Call) -> list[dict[str, Any]]:
-    """Group names may repeat across the world's accounts; a call by name applies to each."""
-    name = str(call.params.get("AutoScalingGroupName", ""))
-    rows = [r for r in _rows(call) if r["name"] == name]
-    if not rows:
-        raise ApiError("ValidationError", f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
-    return rows
-
-
-def _resize(call: Call, row: dict[str, Any], values: dict[str, Any]) -> None:
-    low = values.get("min_size", row["min_size"])
-    high = values.get("max_size", row["max_size"])
-    desired = values.get("desired_capacity", row["desired_capacity"])
-    if not low <= desired <= high:
-        raise ApiError(
-            "ValidationError",
-            f"Desired capacity:{desired} must be between the specified min size:{low} and max size:{high}",
-        )
-    aws_io.change(call.conn, call.agent, "autoscaling_groups", row["row_id"], values, "resize")
+def _resize(call: Call, values: dict[str, Any]) -> None:
+    """The new sizes on every group of the name (names may repeat across the world's accounts)."""
+    rows = selected(_rows(call), "name", [str(call.params.get("AutoScalingGroupName", ""))], NOT_FOUND)
+    with refused_as("ValidationError"):
+        for row in rows:
+            agent_io.require_capacity(
+                values.get("min_size", row["min_size"]),
+                values.get("desired_capacity", row["desired_capacity"]),
+                values.get("max_size", row["max_size"]),
+            )
+    change_each(call, "autoscaling_groups", rows, values, "resize")
 
 
 @handles("autoscaling", "SetDesiredCapacity")
 def set_desired_capacity(call: Call) -> dict[str, Any]:
-    for row in _named(call):
-        _resize(call, row, {"desired_capacity": int(call.params["DesiredCapacity"])})
+    _resize(call, {"desired_capacity": int(call.params["DesiredCapacity"])})
     return {}
 
 
 @handles("autoscaling", "UpdateAutoScalingGroup")
 def update_auto_scaling_group(call: Call) -> dict[str, Any]:
-    columns = {"MinSize": "min_size", "MaxSize": "max_size", "DesiredCapacity": "desired_capacity"}
-    values = {column: int(call.params[p]) for p, column in columns.items() if call.params.get(p) is not None}
+    values = assigned(
+        call, {"MinSize": ("min_size", int), "MaxSize": ("max_size", int), "DesiredCapacity": ("desired_capacity", int)}
+    )
     if values:
-        for row in _named(call):
-            _resize(call, row, values)
+        _resize(call, values)
     return {}

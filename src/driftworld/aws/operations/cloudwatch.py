@@ -76,15 +76,13 @@ def _metric(call: Call, namespace: str, name: str, dimensions: Sequence[dict[str
 
 
 def datapoints(
-    call: Call,
-    namespace: str,
-    name: str,
-    dimensions: Sequence[dict[str, Any]],
-    start: dt.datetime,
-    end: dt.datetime,
-    period: int,
+    call: Call, described: dict[str, Any], start: dt.datetime, end: dt.datetime, requested_period: Any
 ) -> list[dict[str, Any]]:
-    """One dict per period that has data: its start and every statistic."""
+    """One dict per period that has data: its start and every statistic. `described` names the metric as
+    both calls do (Namespace, MetricName, Dimensions)."""
+    namespace, name = str(described.get("Namespace")), str(described.get("MetricName"))
+    dimensions: Sequence[dict[str, Any]] = described.get("Dimensions") or []
+    period = int(requested_period or 0)
     if period <= 0 or (period < 60 and period not in (1, 5, 10, 30)) or (period >= 60 and period % 60):
         raise ApiError("InvalidParameterValue", "The parameter Period must be a multiple of 60 (or 1, 5, 10, 30).")
     if start >= end:
@@ -140,15 +138,8 @@ def get_metric_statistics(call: Call) -> dict[str, Any]:
     statistics = [str(s) for s in p.get("Statistics") or []]
     if not statistics or any(s not in STATISTICS for s in statistics):
         raise ApiError("InvalidParameterValue", f"Statistics must be some of {', '.join(STATISTICS)}")
-    points = datapoints(
-        call,
-        str(p.get("Namespace")),
-        str(p.get("MetricName")),
-        p.get("Dimensions") or [],
-        _utc(p.get("StartTime"), "StartTime"),
-        _utc(p.get("EndTime"), "EndTime"),
-        int(p.get("Period") or 0),
-    )
+    start, end = _utc(p.get("StartTime"), "StartTime"), _utc(p.get("EndTime"), "EndTime")
+    points = datapoints(call, p, start, end, p.get("Period"))
     return {
         "Label": str(p.get("MetricName")),
         "Datapoints": [
@@ -171,15 +162,7 @@ def get_metric_data(call: Call) -> dict[str, Any]:
         statistic = str(stat.get("Stat") or "Average")
         if statistic not in STATISTICS:
             raise ApiError("ValidationError", f"Stat {statistic} is not served (use {', '.join(STATISTICS)})")
-        points = datapoints(
-            call,
-            str(metric.get("Namespace")),
-            str(metric.get("MetricName")),
-            metric.get("Dimensions") or [],
-            start,
-            end,
-            int(stat.get("Period") or 0),
-        )
+        points = datapoints(call, metric, start, end, stat.get("Period"))
         if descending:
             points.reverse()
         if query.get("ReturnData", True) is False:

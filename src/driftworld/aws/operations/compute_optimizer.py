@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from driftworld.aws.operations import Call, handles, page
+from driftworld.aws.operations import Call, Paging, handles, paged
 from driftworld.aws.protocol import ApiError
 from driftworld.model import catalogue
 from driftworld.store import aws_io
@@ -96,23 +96,22 @@ def _filtered(items: list[dict[str, Any]], filters: list[dict[str, Any]], accoun
     return items
 
 
+def _answer(call: Call, items: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """The recommendations the call asks for (`<kind>Arns`, `accountIds`, `filters`), one page of them."""
+    arns = [str(a) for a in call.params.get(f"{kind}Arns") or []]
+    items = [i for i in items if not arns or i[f"{kind}Arn"] in arns]
+    items = _filtered(items, call.params.get("filters") or [], [str(a) for a in call.params.get("accountIds") or []])
+    paging = Paging(f"{kind}Recommendations", "nextToken", "nextToken", "maxResults", 1000, 1000)
+    return paged(call, items, paging, list) | {"errors": []}
+
+
 @handles("compute-optimizer", "GetEC2InstanceRecommendations")
 def get_ec2_instance_recommendations(call: Call) -> dict[str, Any]:
     today = call.today()
     refreshed = dt.datetime.combine(today, dt.time(), dt.UTC)
     history = aws_io.instance_history(call.conn, call.region, LOOK_BACK_DAYS, call.virtual_clock)
     items = [r for row in history if (r := _instance_recommendation(row, call.region, refreshed)) is not None]
-    arns = [str(a) for a in call.params.get("instanceArns") or []]
-    if arns:
-        items = [i for i in items if i["instanceArn"] in arns]
-    items = _filtered(items, call.params.get("filters") or [], [str(a) for a in call.params.get("accountIds") or []])
-    chunk, token = page(
-        items, call.params.get("nextToken"), call.params.get("maxResults"), 1000, 1000, "recommendations"
-    )
-    out: dict[str, Any] = {"instanceRecommendations": list(chunk), "errors": []}
-    if token:
-        out["nextToken"] = token
-    return out
+    return _answer(call, items, "instance")
 
 
 def _volume_recommendation(row: dict[str, Any], refreshed: dt.datetime) -> dict[str, Any]:
@@ -154,14 +153,4 @@ def get_ebs_volume_recommendations(call: Call) -> dict[str, Any]:
     refreshed = dt.datetime.combine(call.today(), dt.time(), dt.UTC)
     rows = aws_io.resources(call.conn, "volumes", "volume", "volume_id", call.region)
     items = [_volume_recommendation(r, refreshed) for r in rows if r["state"] == "in-use"]
-    arns = [str(a) for a in call.params.get("volumeArns") or []]
-    if arns:
-        items = [i for i in items if i["volumeArn"] in arns]
-    items = _filtered(items, call.params.get("filters") or [], [str(a) for a in call.params.get("accountIds") or []])
-    chunk, token = page(
-        items, call.params.get("nextToken"), call.params.get("maxResults"), 1000, 1000, "recommendations"
-    )
-    out: dict[str, Any] = {"volumeRecommendations": list(chunk), "errors": []}
-    if token:
-        out["nextToken"] = token
-    return out
+    return _answer(call, items, "volume")

@@ -4,16 +4,22 @@ is a sum of its rows, so GetCostAndUsage agrees with the bench's dollars and the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from driftworld.aws.operations import Call, handles
+from driftworld.aws.operations import Call, handles, page
 from driftworld.aws.protocol import ApiError
 from driftworld.store import aws_io
 from driftworld.store.aws_io import UnsupportedExpression
 
+# driftworld's page sizes (AWS does not publish its own): groups (or ungrouped periods) per page of
+# GetCostAndUsage, and values per page of GetDimensionValues (AWS's default and ceiling).
+GROUPS_PER_PAGE = 1000
+VALUES_PER_PAGE = 1000
 COST_METRICS = {"AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost", "UnblendedCost"}
 USAGE_METRICS = {"UsageQuantity", "NormalizedUsageAmount"}
+T = TypeVar("T")
 
 
 def _date(value: Any, what: str) -> dt.date:
@@ -105,6 +111,7 @@ def get_cost_and_usage(call: Call) -> dict[str, Any]:
         else:
             result["Total"] = _metrics(names, found[0] if found else None)
         results.append(result)
+    results, token = _page_of_results(call, results)
     out: dict[str, Any] = {
         "ResultsByTime": results,
         "GroupDefinitions": [{"Type": kind, "Key": key} for kind, key in groups],
@@ -115,7 +122,40 @@ def get_cost_and_usage(call: Call) -> dict[str, Any]:
         out["DimensionValueAttributes"] = [
             {"Value": number, "Attributes": {"description": name}} for number, name in names_by_account.items()
         ]
+    if token:
+        out["NextPageToken"] = token
     return out
+
+
+def _page_of_results(call: Call, results: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of ResultsByTime, at most GROUPS_PER_PAGE groups (a period without groups counts one): a
+    period whose groups do not fit continues on the next page, so a period may appear on two pages."""
+    units = [(n, group) for n, result in enumerate(results) for group in result["Groups"] or [None]]
+    chunk, token = _page(call, units, None, GROUPS_PER_PAGE)
+    paged: list[dict[str, Any]] = []
+    last = -1
+    for n, group in chunk:
+        if n != last:
+            paged.append({**results[n], "Groups": []})
+            last = n
+        if group is not None:
+            paged[-1]["Groups"].append(group)
+    return paged, token
+
+
+def _page(call: Call, items: list[T], max_results: int | None, size: int) -> tuple[Sequence[T], str | None]:
+    """Cost Explorer's paging: NextPageToken, bound to the call's other parameters."""
+    request = {k: v for k, v in call.params.items() if k != "NextPageToken"}
+    return page(
+        items,
+        call.params.get("NextPageToken"),
+        max_results,
+        size,
+        size,
+        "Cost Explorer",
+        invalid_token="InvalidNextTokenException",
+        request=request,
+    )
 
 
 @handles("ce", "GetDimensionValues")
@@ -128,14 +168,21 @@ def get_dimension_values(call: Call) -> dict[str, Any]:
         raise ApiError("ValidationException", str(error)) from None
     search = str(call.params.get("SearchString") or "").lower()
     values = [v for v in values if search in v.lower()]
+    max_results = call.params.get("MaxResults")
+    if max_results is not None and not 1 <= int(max_results) <= VALUES_PER_PAGE:
+        raise ApiError("ValidationException", f"MaxResults must be between 1 and {VALUES_PER_PAGE}")
+    chunk, token = _page(call, values, max_results, VALUES_PER_PAGE)
     described = aws_io.accounts(call.conn) if dimension == "LINKED_ACCOUNT" else {}
-    return {
+    out: dict[str, Any] = {
         "DimensionValues": [
-            {"Value": v, "Attributes": {"description": described[v]} if v in described else {}} for v in values
+            {"Value": v, "Attributes": {"description": described[v]} if v in described else {}} for v in chunk
         ],
-        "ReturnSize": len(values),
+        "ReturnSize": len(chunk),
         "TotalSize": len(values),
     }
+    if token:
+        out["NextPageToken"] = token
+    return out
 
 
 @handles("ce", "GetCostAndUsageWithResources")

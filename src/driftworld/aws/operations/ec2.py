@@ -7,10 +7,22 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from driftworld.aws.operations import Call, handles, matches_filters, page, tag_list
+from driftworld.aws.operations import (
+    Assignments,
+    Call,
+    Paging,
+    assigned,
+    catalogue_value,
+    change_each,
+    handles,
+    matches_filters,
+    paged,
+    refused_as,
+    selected,
+    tag_list,
+)
 from driftworld.aws.protocol import ApiError
-from driftworld.model import catalogue
-from driftworld.store import aws_io
+from driftworld.store import agent_io, aws_io
 
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 ID_PATTERNS = {
@@ -18,6 +30,19 @@ ID_PATTERNS = {
     "volume": re.compile(r"^vol-[0-9a-f]{8,17}$"),
     "allocation": re.compile(r"^eipalloc-[0-9a-f]{8,17}$"),
 }
+INSTANCES_PAGING = Paging("Reservations", "NextToken", "NextToken", "MaxResults", 1000, 1000, (5, 1000))
+VOLUMES_PAGING = Paging("Volumes", "NextToken", "NextToken", "MaxResults", 500, 500, (5, 500))
+SNAPSHOTS_PAGING = Paging("Snapshots", "NextToken", "NextToken", "MaxResults", 1000, 1000, (5, 1000))
+INSTANCE_NOT_FOUND = ApiError("InvalidInstanceID.NotFound", "The instance ID '{}' does not exist")
+VOLUME_NOT_FOUND = ApiError("InvalidVolume.NotFound", "The volume '{}' does not exist.")
+SNAPSHOT_NOT_FOUND = ApiError("InvalidSnapshot.NotFound", "The snapshot '{}' does not exist.")
+ALLOCATION_NOT_FOUND = ApiError("InvalidAllocationID.NotFound", "The allocation ID '{}' does not exist")
+VOLUME_CHANGES: Assignments = {
+    "VolumeType": ("volume_type", catalogue_value("volume type", "InvalidParameterValue")),
+    "Size": ("size_gib", int),
+    "Iops": ("iops", int),
+}
+NOT_YOURS = ApiError("AuthFailure", "The address '{}' does not belong to you.", 401)
 
 
 def _state(name: str) -> dict[str, Any]:
@@ -41,15 +66,15 @@ def _check_ids(kind: str, ids: Sequence[str], code: str) -> None:
         raise ApiError(code, f'Invalid id: "{bad[0]}"')
 
 
-def _paging(call: Call, ids: Sequence[str], what: str, high: int) -> None:
-    """EC2's paging rules: MaxResults takes 5 to `high` and cannot be combined with a list of ids."""
-    max_results = call.params.get("MaxResults")
-    if max_results is not None and ids:
+def _listed_ids(call: Call, parameter: str, kind: str, what: str) -> list[str]:
+    """The ids a Describe call names, well formed; EC2 refuses them beside MaxResults."""
+    ids = [str(i) for i in call.params.get(parameter) or []]
+    _check_ids(kind, ids, f"Invalid{kind.capitalize()}ID.Malformed")
+    if ids and call.params.get("MaxResults") is not None:
         raise ApiError(
             "InvalidParameterCombination", f"The parameter {what} cannot be used with the parameter maxResults"
         )
-    if max_results is not None and not 5 <= int(max_results) <= high:
-        raise ApiError("InvalidParameterValue", f"Value ( {max_results} ) for parameter maxResults is invalid.")
+    return ids
 
 
 # -- instances -------------------------------------------------------------------------------------
@@ -103,74 +128,54 @@ def _reservation_id(owner: str, region: str) -> str:
     return "r-" + hashlib.sha256(f"{owner}/{region}".encode()).hexdigest()[:17]
 
 
-@handles("ec2", "DescribeInstances")
-def describe_instances(call: Call) -> dict[str, Any]:
-    ids = [str(i) for i in call.params.get("InstanceIds") or []]
-    _check_ids("instance", ids, "InvalidInstanceID.Malformed")
-    _paging(call, ids, "instancesSet", 1000)
-    rows = aws_io.instances(call.conn, call.region)
-    if ids:
-        known = {r["instance_id"] for r in rows}
-        missing = [i for i in ids if i not in known]
-        if missing:
-            raise ApiError("InvalidInstanceID.NotFound", f"The instance ID '{', '.join(missing)}' does not exist")
-        rows = [r for r in rows if r["instance_id"] in ids]
-    filters = call.params.get("Filters") or []
-    rows = [r for r in rows if matches_filters(filters, _instance_fields(r, call.region))]
-    chunk, token = page(rows, call.params.get("NextToken"), call.params.get("MaxResults"), 1000, 1000, "instances")
+def _reservations(rows: Sequence[dict[str, Any]], region: str) -> list[dict[str, Any]]:
+    """Instances as EC2 lists them: one reservation per owning account."""
     reservations: dict[str, dict[str, Any]] = {}
-    for row in chunk:
+    for row in rows:
         owner = str(row["owner_id"])
         reservation = reservations.setdefault(
-            owner,
-            {"ReservationId": _reservation_id(owner, call.region), "OwnerId": owner, "Groups": [], "Instances": []},
+            owner, {"ReservationId": _reservation_id(owner, region), "OwnerId": owner, "Groups": [], "Instances": []}
         )
-        reservation["Instances"].append(_instance(row, call.region))
-    out: dict[str, Any] = {"Reservations": list(reservations.values())}
-    if token:
-        out["NextToken"] = token
-    return out
+        reservation["Instances"].append(_instance(row, region))
+    return list(reservations.values())
 
 
-def _change_instances(call: Call, target: str, allowed_from: set[str], action: str) -> list[dict[str, Any]]:
+@handles("ec2", "DescribeInstances")
+def describe_instances(call: Call) -> dict[str, Any]:
+    ids = _listed_ids(call, "InstanceIds", "instance", "instancesSet")
+    rows = selected(aws_io.instances(call.conn, call.region), "instance_id", ids, INSTANCE_NOT_FOUND)
+    rows = [r for r in rows if matches_filters(call.params.get("Filters") or [], _instance_fields(r, call.region))]
+    return paged(call, rows, INSTANCES_PAGING, lambda chunk: _reservations(chunk, call.region))
+
+
+def _change_instances(call: Call, target: str, action: str) -> list[dict[str, Any]]:
     ids = [str(i) for i in call.params.get("InstanceIds") or []]
     _check_ids("instance", ids, "InvalidInstanceID.Malformed")
-    rows = {r["instance_id"]: r for r in aws_io.instances(call.conn, call.region)}
-    missing = [i for i in ids if i not in rows]
-    if missing:
-        raise ApiError("InvalidInstanceID.NotFound", f"The instance ID '{', '.join(missing)}' does not exist")
-    for i in ids:
-        if rows[i]["state"] not in allowed_from and rows[i]["state"] != target:
-            raise ApiError(
-                "IncorrectInstanceState",
-                f"The instance '{i}' is not in a state from which it can be {action}ed.",
-            )
-    changes = []
-    for i in ids:
-        row = rows[i]
-        if row["state"] != target:
-            aws_io.change(call.conn, call.agent, "instances", row["row_id"], {"state": target}, action)
-        changes.append({"InstanceId": i, "CurrentState": _state(target), "PreviousState": _state(row["state"])})
-    return changes
+    rows = selected(aws_io.instances(call.conn, call.region), "instance_id", ids, INSTANCE_NOT_FOUND)
+    moving = [r for r in rows if r["state"] != target]
+    with refused_as("IncorrectInstanceState"):
+        for row in moving:
+            agent_io.require_state_change("instances", row, target, row["instance_id"])
+    change_each(call, "instances", moving, {"state": target}, action)
+    return [
+        {"InstanceId": r["instance_id"], "CurrentState": _state(target), "PreviousState": _state(r["state"])}
+        for r in rows
+    ]
 
 
 @handles("ec2", "StopInstances")
 def stop_instances(call: Call) -> dict[str, Any]:
-    return {"StoppingInstances": _change_instances(call, "stopped", {"running", "pending", "stopping"}, "stop")}
+    return {"StoppingInstances": _change_instances(call, "stopped", "stop")}
 
 
 @handles("ec2", "StartInstances")
 def start_instances(call: Call) -> dict[str, Any]:
-    return {"StartingInstances": _change_instances(call, "running", {"stopped", "stopping"}, "start")}
+    return {"StartingInstances": _change_instances(call, "running", "start")}
 
 
 @handles("ec2", "TerminateInstances")
 def terminate_instances(call: Call) -> dict[str, Any]:
-    return {
-        "TerminatingInstances": _change_instances(
-            call, "terminated", {"running", "pending", "stopping", "stopped", "shutting-down"}, "terminate"
-        )
-    }
+    return {"TerminatingInstances": _change_instances(call, "terminated", "terminate")}
 
 
 # -- volumes ---------------------------------------------------------------------------------------
@@ -225,35 +230,24 @@ def _volume(row: dict[str, Any], region: str) -> dict[str, Any]:
 
 @handles("ec2", "DescribeVolumes")
 def describe_volumes(call: Call) -> dict[str, Any]:
-    ids = [str(i) for i in call.params.get("VolumeIds") or []]
-    _check_ids("volume", ids, "InvalidVolumeID.Malformed")
-    _paging(call, ids, "volumeIds", 500)
-    rows = aws_io.volumes(call.conn, call.region)
-    if ids:
-        known = {r["volume_id"] for r in rows}
-        missing = [i for i in ids if i not in known]
-        if missing:
-            raise ApiError("InvalidVolume.NotFound", f"The volume '{missing[0]}' does not exist.")
-        rows = [r for r in rows if r["volume_id"] in ids]
-    filters = call.params.get("Filters") or []
-    rows = [r for r in rows if matches_filters(filters, _volume_fields(r, call.region))]
-    chunk, token = page(rows, call.params.get("NextToken"), call.params.get("MaxResults"), 500, 500, "volumes")
-    out: dict[str, Any] = {"Volumes": [_volume(r, call.region) for r in chunk]}
-    if token:
-        out["NextToken"] = token
-    return out
+    ids = _listed_ids(call, "VolumeIds", "volume", "volumeIds")
+    rows = selected(aws_io.volumes(call.conn, call.region), "volume_id", ids, VOLUME_NOT_FOUND)
+    rows = [r for r in rows if matches_filters(call.params.get("Filters") or [], _volume_fields(r, call.region))]
+    return paged(call, rows, VOLUMES_PAGING, lambda chunk: [_volume(r, call.region) for r in chunk])
+
+
+def _one_volume(call: Call) -> dict[str, Any]:
+    volume_id = str(call.params.get("VolumeId", ""))
+    _check_ids("volume", [volume_id], "InvalidVolumeID.Malformed")
+    return selected(aws_io.volumes(call.conn, call.region), "volume_id", [volume_id], VOLUME_NOT_FOUND)[0]
 
 
 @handles("ec2", "DeleteVolume")
 def delete_volume(call: Call) -> dict[str, Any]:
-    volume_id = str(call.params.get("VolumeId", ""))
-    _check_ids("volume", [volume_id], "InvalidVolumeID.Malformed")
-    row = next((r for r in aws_io.volumes(call.conn, call.region) if r["volume_id"] == volume_id), None)
-    if row is None:
-        raise ApiError("InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist.")
-    if row["attached_instance_id"] or row["state"] == "in-use":
-        raise ApiError("VolumeInUse", f"Volume {volume_id} is currently attached to {row['attached_instance_id']}")
-    aws_io.change(call.conn, call.agent, "volumes", row["row_id"], None, "delete")
+    row = _one_volume(call)
+    with refused_as("VolumeInUse"):
+        agent_io.require_detached(row, row["volume_id"])
+    change_each(call, "volumes", [row], None, "delete")
     return {}
 
 
@@ -300,16 +294,10 @@ def _address(row: dict[str, Any]) -> dict[str, Any]:
 
 @handles("ec2", "DescribeAddresses")
 def describe_addresses(call: Call) -> dict[str, Any]:
-    rows = aws_io.addresses(call.conn, call.region)
     ids = [str(i) for i in call.params.get("AllocationIds") or []]
+    rows = selected(aws_io.addresses(call.conn, call.region), "allocation_id", ids, ALLOCATION_NOT_FOUND)
     ips = [str(i) for i in call.params.get("PublicIps") or []]
-    if ids:
-        missing = [i for i in ids if i not in {r["allocation_id"] for r in rows}]
-        if missing:
-            raise ApiError("InvalidAllocationID.NotFound", f"The allocation ID '{missing[0]}' does not exist")
-        rows = [r for r in rows if r["allocation_id"] in ids]
-    if ips:
-        rows = [r for r in rows if r["public_ip"] in ips]
+    rows = [r for r in rows if not ips or r["public_ip"] in ips]
     filters = call.params.get("Filters") or []
     return {"Addresses": [_address(r) for r in rows if matches_filters(filters, _address_fields(r))]}
 
@@ -317,23 +305,14 @@ def describe_addresses(call: Call) -> dict[str, Any]:
 @handles("ec2", "ReleaseAddress")
 def release_address(call: Call) -> dict[str, Any]:
     allocation_id = call.params.get("AllocationId")
-    public_ip = call.params.get("PublicIp")
     rows = aws_io.addresses(call.conn, call.region)
-    row = next(
-        (
-            r
-            for r in rows
-            if (allocation_id and r["allocation_id"] == allocation_id) or (public_ip and r["public_ip"] == public_ip)
-        ),
-        None,
-    )
-    if row is None:
-        if allocation_id:
-            raise ApiError("InvalidAllocationID.NotFound", f"The allocation ID '{allocation_id}' does not exist")
-        raise ApiError("AuthFailure", "The address does not belong to you.", 401)
-    if row["state"] == "associated" or row["associated_instance_id"] or row["associated_lb_arn"]:
-        raise ApiError("InvalidIPAddress.InUse", f"Address {row['public_ip']} is in use.")
-    aws_io.change(call.conn, call.agent, "elastic_ips", row["row_id"], None, "release")
+    if allocation_id:
+        row = selected(rows, "allocation_id", [str(allocation_id)], ALLOCATION_NOT_FOUND)[0]
+    else:
+        row = selected(rows, "public_ip", [str(call.params.get("PublicIp"))], NOT_YOURS)[0]
+    with refused_as("InvalidIPAddress.InUse"):
+        agent_io.require_detached(row, row["public_ip"])
+    change_each(call, "elastic_ips", [row], None, "release")
     return {}
 
 
@@ -373,46 +352,28 @@ def describe_regions(call: Call) -> dict[str, Any]:
 def modify_instance_attribute(call: Call) -> dict[str, Any]:
     instance_id = str(call.params.get("InstanceId", ""))
     _check_ids("instance", [instance_id], "InvalidInstanceID.Malformed")
-    new_type = (call.params.get("InstanceType") or {}).get("Value")
+    new_type = str((call.params.get("InstanceType") or {}).get("Value") or "")
     if not new_type:
         raise ApiError("InvalidParameterCombination", "driftworld changes the InstanceType attribute only")
-    if new_type not in catalogue.EC2_HOURLY:
-        raise ApiError("InvalidInstanceAttributeValue", f"The instance type '{new_type}' is not supported.")
-    row = next((r for r in aws_io.instances(call.conn, call.region) if r["instance_id"] == instance_id), None)
-    if row is None:
-        raise ApiError("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist")
-    if row["state"] != "stopped":
-        raise ApiError("IncorrectInstanceState", f"The instance '{instance_id}' is not in the 'stopped' state.")
-    aws_io.change(call.conn, call.agent, "instances", row["row_id"], {"instance_type": new_type}, "resize")
+    with refused_as("InvalidInstanceAttributeValue"):
+        agent_io.require_known(new_type, "instance type")
+    row = selected(aws_io.instances(call.conn, call.region), "instance_id", [instance_id], INSTANCE_NOT_FOUND)[0]
+    with refused_as("IncorrectInstanceState"):
+        agent_io.require_state(row, ("stopped",), instance_id, "changing the instance type")
+    change_each(call, "instances", [row], {"instance_type": new_type}, "resize")
     return {}
 
 
 @handles("ec2", "ModifyVolume")
 def modify_volume(call: Call) -> dict[str, Any]:
-    volume_id = str(call.params.get("VolumeId", ""))
-    _check_ids("volume", [volume_id], "InvalidVolumeID.Malformed")
-    row = next((r for r in aws_io.volumes(call.conn, call.region) if r["volume_id"] == volume_id), None)
-    if row is None:
-        raise ApiError("InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist.")
-    values: dict[str, Any] = {}
-    new_type = call.params.get("VolumeType")
-    if new_type is not None:
-        if new_type not in catalogue.EBS_GB_MONTH:
-            raise ApiError("InvalidParameterValue", f"Volume type {new_type} is not supported.")
-        values["volume_type"] = new_type
-    size = call.params.get("Size")
-    if size is not None:
-        if int(size) < int(row["size_gib"]):
-            raise ApiError("InvalidParameterValue", "New size cannot be smaller than existing size")
-        values["size_gib"] = int(size)
-    if call.params.get("Iops") is not None:
-        values["iops"] = int(call.params["Iops"])
-    if not values:
-        raise ApiError("MissingParameter", "Provide one of VolumeType, Size or Iops.")
-    aws_io.change(call.conn, call.agent, "volumes", row["row_id"], values, "modify")
+    row = _one_volume(call)
+    values = assigned(call, VOLUME_CHANGES, ApiError("MissingParameter", "Provide one of VolumeType, Size or Iops."))
+    if values.get("size_gib", row["size_gib"]) < row["size_gib"]:
+        raise ApiError("InvalidParameterValue", "New size cannot be smaller than existing size")
+    change_each(call, "volumes", [row], values, "modify")
     return {
         "VolumeModification": {
-            "VolumeId": volume_id,
+            "VolumeId": row["volume_id"],
             "ModificationState": "completed",
             "Progress": 100,
             "OriginalVolumeType": row["volume_type"] or "gp3",
@@ -443,50 +404,43 @@ def _snapshot_fields(row: dict[str, Any]) -> Any:
     return fields
 
 
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {
+        "SnapshotId": row["snapshot_id"],
+        "VolumeId": row["source_volume_id"] or "vol-ffffffff",
+        "VolumeSize": int(row["size_gib"]),
+        "State": "completed",
+        "Progress": "100%",
+        "OwnerId": row["owner_id"],
+        "StorageTier": "standard",
+        "Encrypted": False,
+        "Description": f"rotated {row['retention_policy']}" if row["retention_policy"] else "",
+        "Tags": tag_list(row["all_tags"]),
+    }
+    if row["created_at"] is not None:
+        snapshot["StartTime"] = row["created_at"]
+    return snapshot
+
+
+def _snapshots(call: Call) -> list[dict[str, Any]]:
+    return aws_io.resources(call.conn, "snapshots", "snapshot", "snapshot_id", call.region)
+
+
 @handles("ec2", "DescribeSnapshots")
 def describe_snapshots(call: Call) -> dict[str, Any]:
     ids = [str(i) for i in call.params.get("SnapshotIds") or []]
-    rows = aws_io.resources(call.conn, "snapshots", "snapshot", "snapshot_id", call.region)
-    if ids:
-        missing = [i for i in ids if i not in {r["snapshot_id"] for r in rows}]
-        if missing:
-            raise ApiError("InvalidSnapshot.NotFound", f"The snapshot '{missing[0]}' does not exist.")
-        rows = [r for r in rows if r["snapshot_id"] in ids]
+    rows = selected(_snapshots(call), "snapshot_id", ids, SNAPSHOT_NOT_FOUND)
     owners = [str(o) for o in call.params.get("OwnerIds") or []]
     if owners and "self" not in owners:
         rows = [r for r in rows if r["owner_id"] in owners]
-    filters = call.params.get("Filters") or []
-    rows = [r for r in rows if matches_filters(filters, _snapshot_fields(r))]
-    chunk, token = page(rows, call.params.get("NextToken"), call.params.get("MaxResults"), 1000, 1000, "snapshots")
-    snapshots = []
-    for r in chunk:
-        snapshot: dict[str, Any] = {
-            "SnapshotId": r["snapshot_id"],
-            "VolumeId": r["source_volume_id"] or "vol-ffffffff",
-            "VolumeSize": int(r["size_gib"]),
-            "State": "completed",
-            "Progress": "100%",
-            "OwnerId": r["owner_id"],
-            "StorageTier": "standard",
-            "Encrypted": False,
-            "Description": f"rotated {r['retention_policy']}" if r["retention_policy"] else "",
-            "Tags": tag_list(r["all_tags"]),
-        }
-        if r["created_at"] is not None:
-            snapshot["StartTime"] = r["created_at"]
-        snapshots.append(snapshot)
-    out: dict[str, Any] = {"Snapshots": snapshots}
-    if token:
-        out["NextToken"] = token
-    return out
+    rows = [r for r in rows if matches_filters(call.params.get("Filters") or [], _snapshot_fields(r))]
+    return paged(call, rows, SNAPSHOTS_PAGING, lambda chunk: [_snapshot(r) for r in chunk])
 
 
 @handles("ec2", "DeleteSnapshot")
 def delete_snapshot(call: Call) -> dict[str, Any]:
     snapshot_id = str(call.params.get("SnapshotId", ""))
-    rows = aws_io.resources(call.conn, "snapshots", "snapshot", "snapshot_id", call.region)
-    row = next((r for r in rows if r["snapshot_id"] == snapshot_id), None)
-    if row is None:
-        raise ApiError("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist.")
-    aws_io.change(call.conn, call.agent, "snapshots", row["row_id"], None, "delete")
+    change_each(
+        call, "snapshots", selected(_snapshots(call), "snapshot_id", [snapshot_id], SNAPSHOT_NOT_FOUND), None, "delete"
+    )
     return {}

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftworld.aws.operations import Call, handles, page
+from driftworld.aws.operations import Call, Paging, change_each, handles, paged, selected
 from driftworld.aws.protocol import ApiError
 from driftworld.store import aws_io
+
+PAGING = Paging("LoadBalancers", "Marker", "NextMarker", "PageSize", 400, 400, (1, 400), "ValidationError")
+NOT_FOUND = ApiError("LoadBalancerNotFound", "One or more load balancers not found: {}")
 
 
 def _rows(call: Call) -> list[dict[str, Any]]:
@@ -31,26 +34,14 @@ def _balancer(row: dict[str, Any]) -> dict[str, Any]:
 
 @handles("elbv2", "DescribeLoadBalancers")
 def describe_load_balancers(call: Call) -> dict[str, Any]:
-    rows = _rows(call)
-    arns = [str(a) for a in call.params.get("LoadBalancerArns") or []]
-    names = [str(n) for n in call.params.get("Names") or []]
-    for wanted, column in ((arns, "lb_arn"), (names, "name")):
-        if wanted:
-            missing = [w for w in wanted if w not in {r[column] for r in rows}]
-            if missing:
-                raise ApiError("LoadBalancerNotFound", f"One or more load balancers not found: {missing[0]}", 400)
-            rows = [r for r in rows if r[column] in wanted]
-    chunk, marker = page(rows, call.params.get("Marker"), call.params.get("PageSize"), 400, 400, "load balancers")
-    out: dict[str, Any] = {"LoadBalancers": [_balancer(r) for r in chunk]}
-    if marker:
-        out["NextMarker"] = marker
-    return out
+    rows = selected(_rows(call), "lb_arn", [str(a) for a in call.params.get("LoadBalancerArns") or []], NOT_FOUND)
+    rows = selected(rows, "name", [str(n) for n in call.params.get("Names") or []], NOT_FOUND)
+    return paged(call, rows, PAGING, lambda chunk: [_balancer(r) for r in chunk])
 
 
 @handles("elbv2", "DeleteLoadBalancer")
 def delete_load_balancer(call: Call) -> dict[str, Any]:
+    """Deleting a load balancer that is gone succeeds, as in AWS."""
     arn = str(call.params.get("LoadBalancerArn", ""))
-    row = next((r for r in _rows(call) if r["lb_arn"] == arn), None)
-    if row is not None:  # deleting a load balancer that is gone succeeds, as in AWS
-        aws_io.change(call.conn, call.agent, "load_balancers", row["row_id"], None, "delete")
+    change_each(call, "load_balancers", [r for r in _rows(call) if r["lb_arn"] == arn], None, "delete")
     return {}

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftworld.aws.operations import Call, handles, page
+from driftworld.aws.operations import Assignments, Call, Paging, assigned, change_each, handles, paged, refused_as
 from driftworld.aws.protocol import ApiError
-from driftworld.store import aws_io
+from driftworld.store import agent_io, aws_io
 
-MEMORY_RANGE = (128, 10240)
+
+def _memory(value: Any) -> int:
+    with refused_as("InvalidParameterValueException"):
+        agent_io.require_lambda_memory(int(value))
+    return int(value)
+
+
+CHANGES: Assignments = {"MemorySize": ("memory_mb", _memory), "Timeout": ("timeout_seconds", int)}
+PAGING = Paging("Functions", "Marker", "NextMarker", "MaxItems", 50, 50, (1, 10000), "InvalidParameterValueException")
 
 
 def _rows(call: Call) -> list[dict[str, Any]]:
@@ -50,11 +58,7 @@ def _named(call: Call) -> list[dict[str, Any]]:
 
 @handles("lambda", "ListFunctions")
 def list_functions(call: Call) -> dict[str, Any]:
-    chunk, marker = page(_rows(call), call.params.get("Marker"), call.params.get("MaxItems"), 50, 50, "functions")
-    out: dict[str, Any] = {"Functions": [_configuration(r) for r in chunk]}
-    if marker:
-        out["NextMarker"] = marker
-    return out
+    return paged(call, _rows(call), PAGING, lambda chunk: [_configuration(r) for r in chunk])
 
 
 @handles("lambda", "GetFunctionConfiguration")
@@ -64,17 +68,9 @@ def get_function_configuration(call: Call) -> dict[str, Any]:
 
 @handles("lambda", "UpdateFunctionConfiguration")
 def update_function_configuration(call: Call) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    memory = call.params.get("MemorySize")
-    if memory is not None:
-        if not MEMORY_RANGE[0] <= int(memory) <= MEMORY_RANGE[1]:
-            raise ApiError("InvalidParameterValueException", f"MemorySize must be between {MEMORY_RANGE}.")
-        values["memory_mb"] = int(memory)
-    if call.params.get("Timeout") is not None:
-        values["timeout_seconds"] = int(call.params["Timeout"])
-    if not values:
-        raise ApiError("InvalidParameterValueException", "driftworld changes MemorySize and Timeout")
+    values = assigned(
+        call, CHANGES, ApiError("InvalidParameterValueException", "driftworld changes MemorySize and Timeout")
+    )
     rows = _named(call)
-    for row in rows:
-        aws_io.change(call.conn, call.agent, "lambda_functions", row["row_id"], values, "resize")
+    change_each(call, "lambda_functions", rows, values, "resize")
     return _configuration(rows[0] | values)

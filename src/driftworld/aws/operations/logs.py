@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftworld.aws.operations import Call, handles, page
+from driftworld.aws.operations import Call, Paging, change_each, handles, paged, refused_as, selected
 from driftworld.aws.protocol import ApiError
-from driftworld.model.rules.log_storage import RETENTION_DAYS
-from driftworld.store import aws_io
+from driftworld.store import agent_io, aws_io
+
+PAGING = Paging("logGroups", "nextToken", "nextToken", "limit", 50, 50, (1, 50), "InvalidParameterException")
+NOT_FOUND = ApiError("ResourceNotFoundException", "The specified log group does not exist: {}")
 
 
 def _rows(call: Call) -> list[dict[str, Any]]:
@@ -39,56 +41,29 @@ def _group(row: dict[str, Any]) -> dict[str, Any]:
 
 def _named(call: Call) -> list[dict[str, Any]]:
     """A log group name may repeat across the world's accounts; a call by name applies to each."""
-    name = str(call.params.get("logGroupName", ""))
-    rows = [r for r in _rows(call) if r["name"] == name]
-    if not rows:
-        raise ApiError("ResourceNotFoundException", "The specified log group does not exist.")
-    return rows
+    return selected(_rows(call), "name", [str(call.params.get("logGroupName", ""))], NOT_FOUND)
 
 
 @handles("logs", "DescribeLogGroups")
 def describe_log_groups(call: Call) -> dict[str, Any]:
     prefix = str(call.params.get("logGroupNamePrefix") or "")
-    pattern = str(call.params.get("logGroupNamePattern") or "")
-    rows = [r for r in _rows(call) if r["name"].startswith(prefix) and pattern.lower() in r["name"].lower()]
-    limit = call.params.get("limit")
-    if limit is not None and not 1 <= int(limit) <= 50:
-        raise ApiError("InvalidParameterException", "limit must be between 1 and 50")
-    chunk, token = page(rows, call.params.get("nextToken"), limit, 50, 50, "log groups")
-    out: dict[str, Any] = {"logGroups": [_group(r) for r in chunk]}
-    if token:
-        out["nextToken"] = token
-    return out
+    pattern = str(call.params.get("logGroupNamePattern") or "").lower()
+    rows = [r for r in _rows(call) if r["name"].startswith(prefix) and pattern in r["name"].lower()]
+    return paged(call, rows, PAGING, lambda chunk: [_group(r) for r in chunk])
 
 
 @handles("logs", "PutRetentionPolicy")
 def put_retention_policy(call: Call) -> dict[str, Any]:
     days = int(call.params.get("retentionInDays") or 0)
-    if days not in RETENTION_DAYS:
-        raise ApiError(
-            "InvalidParameterException", f"1 validation error detected: Value '{days}' at 'retentionInDays' failed"
-        )
-    for row in _named(call):
-        aws_io.change(
-            call.conn,
-            call.agent,
-            "log_groups",
-            row["row_id"],
-            {"retention_days": days, "retention_in_days": days},
-            "set retention",
-        )
+    with refused_as("InvalidParameterException"):
+        agent_io.require_retention(days)
+        for row in _named(call):
+            change_each(call, "log_groups", [row], agent_io.retention_values(row, days), "set retention")
     return {}
 
 
 @handles("logs", "DeleteRetentionPolicy")
 def delete_retention_policy(call: Call) -> dict[str, Any]:
-    for row in _named(call):
-        aws_io.change(
-            call.conn,
-            call.agent,
-            "log_groups",
-            row["row_id"],
-            {"retention_days": None, "retention_in_days": None},
-            "delete retention",
-        )
+    values = {"retention_days": None, "retention_in_days": None}
+    change_each(call, "log_groups", _named(call), values, "delete retention")
     return {}

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftworld.aws.operations import Call, handles, page
+from driftworld.aws.operations import Call, Paging, change_each, handles, paged, selected
 from driftworld.aws.protocol import ApiError
 from driftworld.store import aws_io
+
+PAGING = Paging("Buckets", "ContinuationToken", "ContinuationToken", "MaxBuckets", 10000, 10000, (1, 10000))
+NOT_FOUND = ApiError("NoSuchBucket", "The specified bucket does not exist: {}", 404)
 
 
 def _rows(call: Call) -> list[dict[str, Any]]:
@@ -15,29 +18,20 @@ def _rows(call: Call) -> list[dict[str, Any]]:
 
 
 def _bucket(call: Call) -> dict[str, Any]:
-    name = str(call.params.get("Bucket", ""))
-    row = next((r for r in _rows(call) if r["name"] == name), None)
-    if row is None:
-        raise ApiError("NoSuchBucket", "The specified bucket does not exist", 404)
-    return row
+    return selected(_rows(call), "name", [str(call.params.get("Bucket", ""))], NOT_FOUND)[0]
+
+
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    bucket: dict[str, Any] = {"Name": row["name"], "BucketRegion": row["region_name"]}
+    if row["created_at"] is not None:
+        bucket["CreationDate"] = row["created_at"]
+    return bucket
 
 
 @handles("s3", "ListBuckets")
 def list_buckets(call: Call) -> dict[str, Any]:
-    rows = _rows(call)
-    chunk, token = page(
-        rows, call.params.get("ContinuationToken"), call.params.get("MaxBuckets"), 10000, 10000, "buckets"
-    )
-    buckets = []
-    for r in chunk:
-        bucket: dict[str, Any] = {"Name": r["name"], "BucketRegion": r["region_name"]}
-        if r["created_at"] is not None:
-            bucket["CreationDate"] = r["created_at"]
-        buckets.append(bucket)
-    out: dict[str, Any] = {"Buckets": buckets, "Owner": {"ID": "driftworld", "DisplayName": "driftworld"}}
-    if token:
-        out["ContinuationToken"] = token
-    return out
+    out = paged(call, _rows(call), PAGING, lambda chunk: [_listed(r) for r in chunk])
+    return out | {"Owner": {"ID": "driftworld", "DisplayName": "driftworld"}}
 
 
 def _world_rules(row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -93,26 +87,12 @@ def put_bucket_lifecycle_configuration(call: Call) -> dict[str, Any]:
     if not rules:
         raise ApiError("MalformedXML", "The XML you provided was not well-formed or did not validate")
     # A PUT replaces the whole configuration, so the older `lifecycle_policy` shape goes too.
-    aws_io.change(
-        call.conn,
-        call.agent,
-        "s3_buckets",
-        row["row_id"],
-        {"lifecycle_rules": rules, "lifecycle_policy": None},
-        "set lifecycle",
-    )
+    change_each(call, "s3_buckets", [row], {"lifecycle_rules": rules, "lifecycle_policy": None}, "set lifecycle")
     return {}
 
 
 @handles("s3", "DeleteBucketLifecycle")
 def delete_bucket_lifecycle(call: Call) -> dict[str, Any]:
-    row = _bucket(call)
-    aws_io.change(
-        call.conn,
-        call.agent,
-        "s3_buckets",
-        row["row_id"],
-        {"lifecycle_rules": None, "lifecycle_policy": None},
-        "delete lifecycle",
-    )
+    values = {"lifecycle_rules": None, "lifecycle_policy": None}
+    change_each(call, "s3_buckets", [_bucket(call)], values, "delete lifecycle")
     return {}
