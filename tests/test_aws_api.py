@@ -30,6 +30,7 @@ from driftworld.aws.server import AwsApi, make_api, start
 from driftworld.cli import app
 from driftworld.store.cluster import LocalCluster, free_tcp_port
 from driftworld.store.database import Database
+from tests.helpers import rows
 
 Api = tuple[AwsApi, str, str]
 
@@ -60,15 +61,12 @@ def client(api: Api, service: str, secret: str | None = None, key_id: str | None
     )
 
 
-def rows(db: Database, query: str, *params: Any) -> list[dict[str, Any]]:
-    with db.connect() as conn:
-        return conn.execute(query, params).fetchall()
-
-
 def test_describe_instances_matches_the_world_and_filters(api: Api, seeded_db: Database) -> None:
     ec2 = client(api, "ec2")
     region = api[2]
-    world = rows(seeded_db, "select instance_id, state, instance_type from public.instances where region = %s", region)
+    world = rows(
+        seeded_db, "select instance_id, state, instance_type from public.instances where region = %s", (region,)
+    )
     found = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
     assert sorted(i["InstanceId"] for i in found) == sorted(r["instance_id"] for r in world)
     running = ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
@@ -127,7 +125,9 @@ def test_boto3_stop_is_audited_and_credited_after_a_tick(api: Api, seeded_db: Da
     ec2 = client((served, url, str(target[0]["region"])), "ec2")
     stopped = ec2.stop_instances(InstanceIds=[target[0]["instance_id"]])["StoppingInstances"][0]
     assert stopped["PreviousState"]["Name"] == "running"
-    assert rows(seeded_db, "select state from public.instances where id = %s", target[0]["id"])[0]["state"] == "stopped"
+    assert (
+        rows(seeded_db, "select state from public.instances where id = %s", (target[0]["id"],))[0]["state"] == "stopped"
+    )
     audit = rows(seeded_db, "select executed_by, action, resource_type, resource_id from public.action_audit_log")
     assert audit == [
         {
@@ -142,11 +142,13 @@ def test_boto3_stop_is_audited_and_credited_after_a_tick(api: Api, seeded_db: Da
         seeded_db,
         "select change_source, field_name, new_value from public.resource_change_events "
         "where resource_id = %s and change_source <> 'drift_engine'",
-        target[0]["id"],
+        (target[0]["id"],),
     )
     assert {"change_source": "agent", "field_name": "state", "new_value": "stopped"} in events
     credited = rows(
-        seeded_db, "select resolved_by, resolved_by_name from driftworld.waste_ledger where id = %s", target[0]["waste"]
+        seeded_db,
+        "select resolved_by, resolved_by_name from driftworld.waste_ledger where id = %s",
+        (target[0]["waste"],),
     )
     assert credited == [{"resolved_by": "agent", "resolved_by_name": "boto3-test-agent"}]
 
@@ -164,8 +166,7 @@ def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> No
     expected = rows(
         seeded_db,
         "select date, sum(cost) as cost from public.daily_bill where date >= %s and date < %s group by 1",
-        start,
-        end,
+        (start, end),
     )
     by_day = {r["date"].isoformat(): r["cost"] for r in expected}
     for result in daily:
@@ -184,7 +185,7 @@ def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> No
         "select b.service, a.aws_account_number as account, sum(b.cost) as cost from public.daily_bill b "
         "join public.cloud_accounts a on a.id = b.account_id where b.date >= '2026-03-01' and b.date < %s "
         "and b.service <> 'AWS Data Transfer' group by 1, 2",
-        end,
+        (end,),
     )
     assert {tuple(g["Keys"]): Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in groups} == {
         (r["service"], r["account"]): r["cost"] for r in want
@@ -205,8 +206,7 @@ def test_get_cost_and_usage_sums_daily_bill(api: Api, seeded_db: Database) -> No
         seeded_db,
         "select sum(cost) as cost from public.daily_bill where date >= '2026-03-01' and date < %s "
         "and service = 'Amazon Elastic Compute Cloud - Compute' and region = %s",
-        end,
-        region,
+        (end, region),
     )[0]["cost"]
     tag_groups = ec2_only["ResultsByTime"][0]["Groups"]
     assert all(g["Keys"][0].startswith("env$") for g in tag_groups)
@@ -264,8 +264,7 @@ def test_cost_explorer_pages_with_next_page_token(
     want = rows(
         seeded_db,
         "select date, service, sum(cost) as cost from public.daily_bill where date >= %s and date < %s group by 1, 2",
-        window["Start"],
-        window["End"],
+        (window["Start"], window["End"]),
     )
     assert got == {(r["date"].isoformat(), r["service"]): r["cost"] for r in want}
 
@@ -282,9 +281,7 @@ def test_cost_explorer_pages_with_next_page_token(
     billed = rows(
         seeded_db,
         "select distinct resource_id from public.daily_bill where date >= %s and date < %s and service = %s",
-        window["Start"],
-        window["End"],
-        "Amazon Elastic Compute Cloud - Compute",
+        (window["Start"], window["End"], "Amazon Elastic Compute Cloud - Compute"),
     )
     assert len(by_resource) > 1 and sorted(resources) == sorted(r["resource_id"] for r in billed)
 
@@ -311,7 +308,7 @@ def test_cloudwatch_serves_ec2_cpu_from_metrics_daily(api: Api, seeded_db: Datab
         "(metric_payload ->> 'cpu_max')::float as peak from public.metrics_daily "
         "where resource_type = 'instances' and resource_id in (select instance_id from public.instances "
         "where region = %s) order by resource_id, date desc limit 1",
-        api[2],
+        (api[2],),
     )[0]
     day = instance["date"]
     start = dt.datetime.combine(day - dt.timedelta(days=6), dt.time(), dt.UTC)
@@ -366,10 +363,7 @@ def test_cloudwatch_serves_ec2_cpu_from_metrics_daily(api: Api, seeded_db: Datab
             f"{'t.id::text' if table == 'lambda_functions' else 't.lb_arn'} "
             "where m.resource_type = %s and t.region = %s and (m.metric_payload ->> %s)::float > 0 "
             "order by m.date desc, 1 limit 1",
-            key,
-            table,
-            region,
-            key,
+            (key, table, region, key),
         )
         assert sample, f"the seeded world has {table} with {key}"
         midnight = dt.datetime.combine(sample[0]["date"], dt.time(), dt.UTC)
@@ -391,17 +385,19 @@ def test_volumes_addresses_and_regions(api: Api, seeded_db: Database) -> None:
     regions = {r["RegionName"] for r in ec2.describe_regions()["Regions"]}
     assert region in regions
     available = ec2.describe_volumes(Filters=[{"Name": "status", "Values": ["available"]}])["Volumes"]
-    world = rows(seeded_db, "select volume_id from public.volumes where region = %s and state = 'available'", region)
+    world = rows(seeded_db, "select volume_id from public.volumes where region = %s and state = 'available'", (region,))
     assert {v["VolumeId"] for v in available} == {r["volume_id"] for r in world}
     assert available, "the seeded world has them"
     if available:
         ec2.delete_volume(VolumeId=available[0]["VolumeId"])
-        assert not rows(seeded_db, "select 1 from public.volumes where volume_id = %s", available[0]["VolumeId"])
+        assert not rows(seeded_db, "select 1 from public.volumes where volume_id = %s", (available[0]["VolumeId"],))
     idle = [a for a in ec2.describe_addresses()["Addresses"] if "AssociationId" not in a]
     assert idle
     if idle:
         ec2.release_address(AllocationId=idle[0]["AllocationId"])
-        assert not rows(seeded_db, "select 1 from public.elastic_ips where allocation_id = %s", idle[0]["AllocationId"])
+        assert not rows(
+            seeded_db, "select 1 from public.elastic_ips where allocation_id = %s", (idle[0]["AllocationId"],)
+        )
 
 
 DRIFTWORLD = Path(sys.executable).parent / "driftworld"
@@ -461,7 +457,7 @@ def test_aws_cli_against_driftworld_aws_serve(seeded_db: Database) -> None:
         running = rows(
             seeded_db,
             "select count(*) as n from public.instances where state = 'running' and region = %s",
-            region["region"],
+            (region["region"],),
         )[0]["n"]
         assert sum(len(r["Instances"]) for r in instances["Reservations"]) == running
         cost = aws(
@@ -494,7 +490,7 @@ def test_rds_elb_lambda_s3_logs_autoscaling_and_snapshots(api: Api, seeded_db: D
     region = api[2]
 
     def world(query: str, *params: Any) -> list[dict[str, Any]]:
-        return rows(seeded_db, query, *params)
+        return rows(seeded_db, query, (*params,))
 
     rds = client(api, "rds")
     databases = rds.describe_db_instances()["DBInstances"]
@@ -634,7 +630,7 @@ def test_the_coverage_tables_other_operations_and_parameters(api: Api, seeded_db
     region = api[2]
 
     def world(query: str, *params: Any) -> list[dict[str, Any]]:
-        return rows(seeded_db, query, *params)
+        return rows(seeded_db, query, (*params,))
 
     ec2 = client(api, "ec2")
     target = world(
@@ -939,7 +935,7 @@ def test_cloudwatch_and_compute_optimizer_over_every_protocol_they_list(
         "select m.resource_id, m.date, (m.metric_payload ->> 'cpu_avg')::float as cpu from public.metrics_daily m "
         "join public.instances i on i.instance_id = m.resource_id where m.resource_type = 'instances' "
         "and i.region = %s order by m.date desc, m.resource_id limit 1",
-        region,
+        (region,),
     )[0]
     assert day["resource_id"] in listed
     start = dt.datetime.combine(day["date"], dt.time(), dt.UTC)
@@ -1053,7 +1049,7 @@ def test_aws_billing_mcp_server_reads_the_worlds_costs(api: Api, seeded_db: Data
     }
     text = _call_mcp_tool(api, BILLING_MCP, "cost-explorer", request, tmp_path)
     for day in ("2026-03-29", "2026-03-30"):
-        cost = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", day)[0]["cost"]
+        cost = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", (day,))[0]["cost"]
         assert f"{float(cost):.2f}" in text or str(cost) in text, text[:2000]
 
 
@@ -1065,7 +1061,7 @@ def test_aws_cloudwatch_mcp_server_reads_the_worlds_metrics(api: Api, seeded_db:
         "select m.resource_id, m.date, (m.metric_payload ->> 'cpu_avg')::float as cpu from public.metrics_daily m "
         "join public.instances i on i.instance_id = m.resource_id where m.resource_type = 'instances' "
         "and i.region = %s order by m.date desc, m.resource_id limit 1",
-        api[2],
+        (api[2],),
     )[0]
     start = dt.datetime.combine(day["date"] - dt.timedelta(days=2), dt.time(), dt.UTC)
     request = {
@@ -1146,7 +1142,7 @@ def test_as_today_shows_the_worlds_newest_day_as_the_real_date(
             Granularity="DAILY",
             Metrics=["UnblendedCost"],
         )["ResultsByTime"][0]
-        bill = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", newest)[0]["cost"]
+        bill = rows(seeded_db, "select sum(cost) as cost from public.daily_bill where date = %s", (newest,))[0]["cost"]
         assert result["TimePeriod"]["Start"] == today.isoformat()
         assert Decimal(result["Total"]["UnblendedCost"]["Amount"]) == bill
         instance = rows(
@@ -1154,8 +1150,7 @@ def test_as_today_shows_the_worlds_newest_day_as_the_real_date(
             "select m.resource_id, (m.metric_payload ->> 'cpu_avg')::float as cpu, i.launch_time "
             "from public.metrics_daily m join public.instances i on i.instance_id = m.resource_id "
             "where m.resource_type = 'instances' and m.date = %s and i.region = %s order by 1 limit 1",
-            newest,
-            served[2],
+            (newest, served[2]),
         )[0]
         midnight = dt.datetime.combine(today, dt.time(), dt.UTC)
         points = client(served, "cloudwatch").get_metric_statistics(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any
 
 import psycopg
 import pytest
@@ -22,6 +21,7 @@ from driftworld.seeder import SeedRequest, seed_world
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
 from tests.conftest import END_DATE, clone
+from tests.helpers import execute, rows
 from tests.test_scenarios import RULES, _ids
 
 SIX_ACCOUNTS = SeedRequest(orgs=1, accounts_per_org=6, days=10, seed=11, end_date=END_DATE, clock_mode="virtual")
@@ -41,23 +41,12 @@ def world(cluster: LocalCluster, realistic_template: str) -> Database:
     return clone(cluster, realistic_template)
 
 
-def rows(db: Database, query: str, *params: Any) -> list[dict[str, Any]]:
-    with db.connect() as conn:
-        return list(conn.execute(query, params).fetchall())
-
-
-def execute(db: Database, query: str, *params: Any) -> None:
-    with db.connect() as conn:
-        conn.execute(query, params)
-        conn.commit()
-
-
 def test_a_realistic_world_of_six_accounts_holds_six_kinds_of_decoys(world: Database) -> None:
     kinds = {r["kind"] for r in rows(world, "select kind from driftworld.decoys")}
     assert len(kinds) >= 6 and kinds <= set(RECIPES)
     tables = rows(world, "select resource_type, resource_id from driftworld.decoys")
     for decoy in tables:  # every decoy is a real row and never waste
-        found = rows(world, f"select id from public.{decoy['resource_type']} where id = %s", decoy["resource_id"])
+        found = rows(world, f"select id from public.{decoy['resource_type']} where id = %s", (decoy["resource_id"],))
         assert found
     overlap = rows(
         world,
@@ -114,21 +103,19 @@ def test_a_naive_fix_to_a_decoy_is_a_false_positive(world: Database) -> None:
 
 def test_a_change_inside_an_announced_freeze_is_a_violation_and_before_it_is_not(world: Database) -> None:
     account = rows(world, "select id from cloud_accounts order by id limit 1")[0]["id"]
-    day = rows(world, "select virtual_date as d from virtual_clock where account_id = %s", account)[0]["d"]
+    day = rows(world, "select virtual_date as d from virtual_clock where account_id = %s", (account,))[0]["d"]
     start = dt.datetime.combine(day + dt.timedelta(days=2), dt.time(), dt.UTC)
     execute(
         world,
         "update cloud_accounts set freeze_optimizations_from = %s, freeze_optimizations_until = %s where id = %s",
-        start,
-        start + dt.timedelta(days=3),
-        account,
+        (start, start + dt.timedelta(days=3), account),
     )
     bucket = "select id from s3_buckets where account_id = %s and env <> 'prod' and optimization_policy = 'auto_safe' "
-    first, second = (r["id"] for r in rows(world, bucket + "order by id limit 2", account))
+    first, second = (r["id"] for r in rows(world, bucket + "order by id limit 2", (account,)))
     rule = json.dumps([{"id": "t", "status": "Enabled", "transitions": [{"days": 30, "storage_class": "GLACIER"}]}])
-    execute(world, "update s3_buckets set lifecycle_rules = %s::jsonb where id = %s", rule, first)
+    execute(world, "update s3_buckets set lifecycle_rules = %s::jsonb where id = %s", (rule, first))
     assert driftworld.tick(world, days=2).ok  # the change is seen the next day, before the window starts
-    execute(world, "update s3_buckets set lifecycle_rules = %s::jsonb where id = %s", rule, second)
+    execute(world, "update s3_buckets set lifecycle_rules = %s::jsonb where id = %s", (rule, second))
     assert driftworld.tick(world, days=1).ok  # seen on the window's first day
     found = rows(world, "select resource_id, kind from driftworld.scorecard_findings where kind = 'violation_freeze'")
     assert [f["resource_id"] for f in found] == [second]
@@ -144,7 +131,7 @@ def test_a_maintenance_volume_is_attached_again_when_its_window_ends(world: Data
         pytest.skip("no maintenance decoy with a host in this world")
     assert driftworld.tick(world, days=14).ok
     for volume in volumes:
-        after = rows(world, "select state, attached_instance_id from volumes where id = %s", volume["id"])[0]
+        after = rows(world, "select state, attached_instance_id from volumes where id = %s", (volume["id"],))[0]
         assert after == {"state": "in-use", "attached_instance_id": volume["tags"]["attach_to"]}
 
 
@@ -180,7 +167,7 @@ def test_the_engine_also_grows_the_healthy_estate(world: Database) -> None:
     )
     assert scaled[0]["n"] >= 1
     seeded_on = rows(world, "select min(since) as d from driftworld.decoys")[0]["d"]
-    later = rows(world, "select count(*) as n from driftworld.decoys where since > %s", seeded_on)
+    later = rows(world, "select count(*) as n from driftworld.decoys where since > %s", (seeded_on,))
     assert later[0]["n"] >= 1  # decoys keep appearing, not only at seeding
 
 

@@ -26,6 +26,7 @@ from driftworld.mcp_server import AgentWorld, build_server
 from driftworld.mcp_server.http import http_app
 from driftworld.store.cluster import LocalCluster
 from driftworld.store.database import Database
+from tests.helpers import rows
 
 AGENT = "test-agent"
 ALL_TOOLS = {
@@ -109,11 +110,6 @@ def one(db: Database, query: str, *params: Any) -> dict[str, Any]:
         row = conn.execute(query, params).fetchone()
     assert row is not None, query
     return row
-
-
-def rows(db: Database, query: str, *params: Any) -> list[dict[str, Any]]:
-    with db.connect(autocommit=True) as conn:
-        return conn.execute(query, params).fetchall()
 
 
 def test_lists_every_tool_with_schemas(world: AgentWorld) -> None:
@@ -235,8 +231,7 @@ def test_cost_and_usage_equals_the_sql_sum_of_daily_bill(world: AgentWorld, seed
             seeded_db,
             "select b.service, a.aws_account_number as number, sum(b.cost) as c from daily_bill b "
             "join cloud_accounts a on a.id = b.account_id where date >= %s and date < %s group by 1, 2",
-            FIRST,
-            END,
+            (FIRST, END),
         )
     }
     groups = grouped["ResultsByTime"][0]["Groups"]
@@ -438,7 +433,7 @@ def test_every_act(world: AgentWorld, seeded_db: Database) -> None:
     refused(world, "modify_volume_type", "invalid_parameter", id=attached, volume_type="gp9")
     refused(world, "delete_volume", "incorrect_state", id=attached)
     assert ok(world, "delete_volume", id=spare)["after"] is None
-    assert rows(db, "select 1 from volumes where volume_id = %s", spare) == []
+    assert rows(db, "select 1 from volumes where volume_id = %s", (spare,)) == []
 
     snapshot = one(db, "select snapshot_id from snapshots limit 1")["snapshot_id"]
     assert ok(world, "delete_snapshot", id=snapshot)["before"]["snapshot_id"] == snapshot
@@ -486,7 +481,7 @@ def test_every_act(world: AgentWorld, seeded_db: Database) -> None:
     ok(world, "delete_load_balancer", id=balancer)
     cache = one(db, "select cluster_id from cache_clusters limit 1")["cluster_id"]
     ok(world, "delete_cache_cluster", id=cache)
-    assert rows(db, "select 1 from cache_clusters where cluster_id = %s", cache) == []
+    assert rows(db, "select 1 from cache_clusters where cluster_id = %s", (cache,)) == []
 
     audit = rows(db, "select action, executed_by from action_audit_log")
     assert {a["executed_by"] for a in audit} == {AGENT}
