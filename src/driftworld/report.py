@@ -7,7 +7,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from driftworld.store.world_io import Conn, adapt_connection, read_sql
+from driftworld.store.scorecard_io import findings_by_source, waste_by_scenario
+from driftworld.store.world_io import Conn
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,9 @@ def scorecard(
 ) -> Scorecard:
     """The scorecard over the virtual days since..until (both included); fixes count on the day they were
     resolved. With `agent`, only the changes whose audit rows carry that executed_by count as agents'."""
-    adapt_connection(conn)
-    params = {"account": account_id, "since": since, "until": until, "agent": agent}
-    scenarios = [ScenarioScore(**row) for row in conn.execute(read_sql("scorecard_waste.sql"), params)]
+    scenarios = [ScenarioScore(**row) for row in waste_by_scenario(conn, account_id, since, until, agent)]
     by_source: dict[str, dict[str, int]] = {}
-    for row in conn.execute(read_sql("scorecard_findings.sql"), params):
+    for row in findings_by_source(conn, account_id, since, until, agent):
         by_source.setdefault(row["kind"], {})[row["change_source"]] = int(row["n"])
     totals = {kind: sum(counts.values()) for kind, counts in by_source.items()}
     violations = {kind: n for kind, n in totals.items() if kind.startswith("violation_")}

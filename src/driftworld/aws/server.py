@@ -21,7 +21,7 @@ from driftworld.aws import protocol, timeshift
 from driftworld.aws.operations import HANDLERS, Call
 from driftworld.aws.protocol import ApiError, Parsed, Request, Response
 from driftworld.aws.sigv4 import SignatureError, parse_authorization, verify
-from driftworld.store import aws_io
+from driftworld.store import agent_io, aws_io
 from driftworld.store.aws_io import ApiKey, Conn
 from driftworld.store.database import Database
 
@@ -55,10 +55,6 @@ def _family(model_protocol: str) -> str:
     return "rest" if model_protocol == "rest-xml" else "json"
 
 
-def _utc_session(conn: Conn) -> None:
-    conn.execute("set time zone 'UTC'")
-
-
 @dataclass
 class AwsApi:
     """A WSGI application over one world. Every call is one transaction as the agent role."""
@@ -76,7 +72,7 @@ class AwsApi:
             min_size=1,
             max_size=4,
             kwargs={"row_factory": dict_row, "autocommit": True, "application_name": "driftworld-aws"},
-            configure=_utc_session,
+            configure=agent_io.use_utc,
             open=True,
         )
 

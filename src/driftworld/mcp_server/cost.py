@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from psycopg import sql
-
 from driftworld.mcp_server.replies import Refused, parse_day
-from driftworld.store.agent_io import DIMENSIONS
 
 METRICS = {"unblendedcost": "UnblendedCost", "usagequantity": "UsageQuantity"}
+DIMENSIONS = ("SERVICE", "LINKED_ACCOUNT", "REGION", "USAGE_TYPE")
 MAX_DAYS = 400
 MAX_GROUPS = 2  # as in Cost Explorer
 
@@ -29,9 +27,8 @@ class CostRequest:
     monthly: bool
     metrics: list[str]
     definitions: list[dict[str, str]] = field(default_factory=list)
-    keys: list[sql.Composable] = field(default_factory=list)
-    condition: sql.Composable = field(default_factory=lambda: sql.SQL("true"))
-    tags: bool = False
+    group_by: list[tuple[str, str]] = field(default_factory=list)  # (DIMENSION or TAG, key)
+    expression: dict[str, Any] | None = None  # the filter, in Cost Explorer's own spelling
 
 
 def _lower_keys(value: Any) -> dict[str, Any]:
@@ -40,15 +37,16 @@ def _lower_keys(value: Any) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in value.items()}
 
 
-def _dimension(name: Any) -> sql.Composable:
-    found = DIMENSIONS.get(str(name).upper())
-    if found is None:
+def _dimension(name: Any) -> str:
+    found = str(name).upper()
+    if found not in DIMENSIONS:
         raise Refused("invalid_parameter", f"unknown dimension {name!r}: use one of {', '.join(DIMENSIONS)}")
     return found
 
 
-def _condition(expression: Any) -> tuple[sql.Composable, bool]:
-    """An Expression (Dimensions, Tags, And, Or, Not) as SQL over the bill's rows, and whether it reads tags."""
+def _expression(expression: Any) -> dict[str, Any]:
+    """An Expression (Dimensions, Tags, And, Or, Not) checked and spelled as Cost Explorer spells it, whatever
+    the case an LLM wrote its keys in."""
     parts = _lower_keys(expression)
     if len(parts) != 1:
         raise Refused("invalid_parameter", "a filter expression holds exactly one of Dimensions, Tags, And, Or, Not")
@@ -56,12 +54,9 @@ def _condition(expression: Any) -> tuple[sql.Composable, bool]:
     if name in ("and", "or"):
         if not isinstance(value, list) or not value:
             raise Refused("invalid_parameter", f"{name.title()} takes a non-empty list of expressions")
-        compiled = [_condition(v) for v in value]
-        joined = sql.SQL(f" {name} ").join(sql.SQL("({})").format(c) for c, _ in compiled)
-        return joined, any(t for _, t in compiled)
+        return {name.title(): [_expression(v) for v in value]}
     if name == "not":
-        inner, tags = _condition(value)
-        return sql.SQL("not ({})").format(inner), tags
+        return {"Not": _expression(value)}
     if name in ("dimensions", "tags"):
         spec = _lower_keys(value)
         key, values = spec.get("key"), spec.get("values")
@@ -72,12 +67,8 @@ def _condition(expression: Any) -> tuple[sql.Composable, bool]:
         if name == "dimensions":
             if not values:
                 raise Refused("invalid_parameter", "Dimensions needs Values")
-            return sql.SQL("{} = any({}::text[])").format(_dimension(key), sql.Literal(values)), False
-        if not values:
-            return sql.SQL("b.tags ? {}").format(sql.Literal(str(key))), True
-        return sql.SQL("coalesce(b.tags ->> {}, '') = any({}::text[])").format(
-            sql.Literal(str(key)), sql.Literal(values)
-        ), True
+            return {"Dimensions": {"Key": _dimension(key), "Values": values}}
+        return {"Tags": {"Key": str(key), **({"Values": values} if values else {})}}
     raise Refused("invalid_parameter", f"unsupported filter {name!r}: use Dimensions, Tags, And, Or or Not")
 
 
@@ -113,19 +104,13 @@ def parse_request(
         if not key:
             raise Refused("invalid_parameter", "each group-by needs a Key")
         if kind == "DIMENSION":
-            request.keys.append(_dimension(key))
-            request.definitions.append({"Type": "DIMENSION", "Key": str(key).upper()})
-        elif kind == "TAG":
-            request.keys.append(
-                sql.SQL("{} || '$' || coalesce(b.tags ->> {}, '')").format(sql.Literal(str(key)), sql.Literal(str(key)))
-            )
-            request.definitions.append({"Type": "TAG", "Key": str(key)})
-            request.tags = True
-        else:
+            key = _dimension(key)
+        elif kind != "TAG":
             raise Refused("invalid_parameter", f"group-by Type is DIMENSION or TAG, not {kind!r}")
+        request.group_by.append((kind, str(key)))
+        request.definitions.append({"Type": kind, "Key": str(key)})
     if filter_:
-        request.condition, tags = _condition(filter_)
-        request.tags = request.tags or tags
+        request.expression = _expression(filter_)
     return request
 
 
@@ -151,7 +136,7 @@ def _metrics(request: CostRequest, row: dict[str, Any] | None) -> dict[str, dict
         else:
             units = [u for u in (row["units"] if row else []) if u]
             values[name] = {
-                "Amount": str(row["quantity"] if row else Decimal(0)),
+                "Amount": str(row["usage"] if row else Decimal(0)),
                 "Unit": units[0] if len(units) == 1 else "N/A",
             }
     return values
@@ -174,7 +159,7 @@ def shape(request: CostRequest, rows: list[dict[str, Any]]) -> dict[str, Any]:
             entry["Total"] = {}
             entry["Groups"] = [
                 {
-                    "Keys": [str(row[f"k{i}"]) for i in range(len(request.definitions))],
+                    "Keys": [str(key) for key in row["keys"]],
                     "Metrics": _metrics(request, row),
                 }
                 for row in found

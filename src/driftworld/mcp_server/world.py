@@ -24,7 +24,7 @@ from driftworld.mcp_server import cost
 from driftworld.mcp_server.kinds import KIND_NAMES, bill_id, provider_id, resolve_kind
 from driftworld.mcp_server.replies import Refused, parse_day, plain, plain_dict
 from driftworld.model.kinds import BY_TABLE
-from driftworld.store import agent_io
+from driftworld.store import agent_io, aws_io
 from driftworld.store.database import Database, DatabaseUnavailable, first_line
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -84,7 +84,7 @@ class AgentWorld:
         return agent_io.AGENT_ROLE if self.as_agent else self.owner
 
     def _configure(self, conn: Conn) -> None:
-        conn.execute("set time zone 'UTC'")
+        agent_io.use_utc(conn)
         if self.as_agent:
             agent_io.become_agent(conn)
         conn.commit()
@@ -313,9 +313,12 @@ class AgentWorld:
     ) -> dict[str, Any]:
         request = cost.parse_request(start, end, granularity, metrics, group_by, filter)
         with self.transaction() as conn:
-            rows = agent_io.cost_and_usage(
-                conn, request.start, request.end, request.monthly, request.keys, request.condition, request.tags
-            )
+            try:
+                rows = aws_io.cost_and_usage(
+                    conn, request.start, request.end, request.monthly, request.group_by, request.expression
+                )
+            except aws_io.UnsupportedExpression as error:
+                raise Refused("invalid_parameter", str(error)) from error
         return cost.shape(request, rows)
 
     # -- acts -------------------------------------------------------------------------------------

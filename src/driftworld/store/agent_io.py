@@ -17,12 +17,16 @@ from psycopg.types.json import Jsonb
 
 from driftworld.model.catalogue import EBS_GB_MONTH, EC2_HOURLY, RDS_HOURLY
 from driftworld.model.rules.log_storage import RETENTION_DAYS
-from driftworld.store.world_io import read_sql
 
 Conn = psycopg.Connection[dict[str, Any]]
 AGENT_ROLE = "driftworld_agent"
 # Columns a listing leaves out: bookkeeping an agent never needs.
 HIDDEN = ("org_id", "created_at", "updated_at")
+
+
+def use_utc(conn: Conn) -> None:
+    """Timestamps read in UTC, whatever the server's time zone: replies carry them as AWS and MCP clients expect."""
+    conn.execute("set time zone 'UTC'")
 
 
 def can_become_agent(conn: Conn) -> bool:
@@ -196,45 +200,6 @@ def insert_recommendation(conn: Conn, entry: dict[str, Any]) -> dict[str, Any]:
     ).fetchone()
     assert row is not None
     return row
-
-
-# -- the bill -------------------------------------------------------------------------------------
-
-# What each Cost Explorer dimension is in the bill (LINKED_ACCOUNT: the 12-digit account number).
-DIMENSIONS: dict[str, sql.Composable] = {
-    "SERVICE": sql.SQL("b.service"),
-    "LINKED_ACCOUNT": sql.SQL("b.linked_account"),
-    "REGION": sql.SQL("b.region"),
-    "USAGE_TYPE": sql.SQL("b.usage_type"),
-}
-
-
-def cost_and_usage(
-    conn: Conn,
-    start: dt.date,
-    end: dt.date,
-    monthly: bool,
-    group_keys: Sequence[sql.Composable],
-    condition: sql.Composable,
-    with_tags: bool,
-) -> list[dict[str, Any]]:
-    """Sums of daily_bill per period and group key, from `start` to `end` (exclusive): the numbers equal
-    a plain `sum(cost)` over the same daily_bill rows. Rows: period, k0..kn, cost, quantity, units."""
-    period = sql.SQL("date_trunc('month', b.date)::date" if monthly else "b.date")
-    keys = [sql.SQL("{} as {}").format(key, sql.Identifier(f"k{i}")) for i, key in enumerate(group_keys)]
-    query = sql.SQL(read_sql("cost_and_usage.sql")).format(
-        tags=sql.SQL(
-            read_sql("bill_tags.sql")
-            if with_tags
-            else "select null::text as resource_type, "
-            "null::text as resource_id, null::uuid as account_id, null::jsonb as tags where false"
-        ),
-        period=period,
-        keys=sql.SQL("").join(sql.SQL(", {}").format(k) for k in keys),
-        condition=condition,
-        group=sql.SQL("").join(sql.SQL(", {}").format(sql.Literal(i + 2)) for i in range(len(keys))),
-    )
-    return conn.execute(query, (start, end)).fetchall()
 
 
 def enable_agent_login(conn: Conn, password: str) -> None:
