@@ -76,6 +76,21 @@ def test_decoys_of_six_kinds_are_never_waste(year: MemoryWorld) -> None:
     assert not waste & {str(d["resource_id"]) for d in year.decoys}
 
 
+# The tags by which each kind of decoy tells a careful agent that it is in use (docs/difficulty.md).
+DECOY_SIGNALS = ("role", "job", "retention", "maintenance_until", "compliance", "health_check_for", "allowlisted_by")
+
+
+@pytest.mark.slow
+def test_an_agent_that_reads_the_signals_can_avoid_every_decoy_and_miss_no_waste(year: MemoryWorld) -> None:
+    def signalled(row: dict[str, Any]) -> bool:
+        return any(key in (row.get("tags") or {}) for key in DECOY_SIGNALS)
+
+    for decoy in year.decoys:
+        assert signalled(year.resources[(decoy["resource_table"], decoy["resource_id"])]), decoy
+    waste = {str(w["resource_id"]) for w in year.ledger.values()}
+    assert not any(signalled(row) for (_, row_id), row in year.resources.items() if str(row_id) in waste)
+
+
 def test_an_easy_world_keeps_its_telltale_names_and_sets_no_decoys_or_policies() -> None:
     world = MemoryWorld.seeded(23, 1, 2, 7, dt.date(2026, 1, 31), "easy", drift_intensity={"multiplier": 5.0})
     world.tick(30)
