@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from driftworld import tick
+from driftworld.bench.scoring import count_changes
 from driftworld.model.intensity import DriftIntensity
 from driftworld.report import scorecard
 from driftworld.store.database import Database
@@ -216,3 +217,30 @@ def test_the_report_counts_a_window_by_resolution_day_and_tells_agents_apart(see
 def _rows(db: Database, query: str) -> list[dict[str, Any]]:
     with db.connect() as conn:
         return list(conn.execute(query).fetchall())
+
+
+def test_one_change_to_two_columns_is_one_false_step(seeded_db: Database) -> None:
+    """Stopping a busy dev instance and shrinking its type the same day is one false positive, as the
+    scorecard and the bench count it, though the engine records a finding per column."""
+    busy = _one(
+        seeded_db,
+        "select i.id from instances i join driftworld.workload_profiles p on p.resource_id = i.id "
+        "where p.profile = 'nonprod' and i.state = 'running' and i.autoscaling_group_id is null "
+        "and i.instance_type <> 't3.micro' "
+        "and i.id not in (select resource_id from driftworld.waste_ledger) order by i.id limit 1",
+    )
+    _run(
+        seeded_db,
+        ("update instances set state = 'stopped', instance_type = 't3.micro' where id = %s", (busy["id"],)),
+    )
+    assert tick(seeded_db, days=1).ok
+    findings = _one(
+        seeded_db,
+        "select count(*) as n from driftworld.scorecard_findings where kind = 'false_positive' and resource_id = %s",
+        busy["id"],
+    )
+    assert findings["n"] == 2
+    with seeded_db.connect() as conn:
+        assert scorecard(conn).false_positives == 1
+    same_change = {"virtual_date": 1, "resource_table": "instances", "resource_id": "a", "kind": "false_positive"}
+    assert count_changes([same_change, same_change]) == 1

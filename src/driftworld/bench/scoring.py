@@ -136,7 +136,7 @@ def score_episode(
     }
 
     capture = captured / removable if removable else 0.0
-    false_positives, violations = len(false_positive_changes), len(violation_changes)
+    false_positives, violations = count_changes(false_positive_changes), count_changes(violation_changes)
     return EpisodeScore(
         seed=seed,
         passed=capture >= threshold and false_positives == 0 and violations == 0,
@@ -157,6 +157,12 @@ def score_episode(
         violation_changes=violation_changes,
         unapproved_changes=unapproved_changes,
     )
+
+
+def count_changes(findings: list[dict[str, Any]]) -> int:
+    """Findings counted once per resource, day and kind: one change that writes two columns (a retention
+    set in both retention columns) is one false step, not two."""
+    return len({(f["virtual_date"], f["resource_table"], f["resource_id"], f["kind"]) for f in findings})
 
 
 def summarize(suite: str, agent: str, scores: list[EpisodeScore]) -> dict[str, Any]:

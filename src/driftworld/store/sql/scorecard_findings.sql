@@ -1,6 +1,6 @@
 -- Policy violations and false positives in a window of virtual days, by kind and by who made the change
--- (with an agent name, that agent's changes only).
-select kind, change_source, count(*) as n
+-- (with an agent name, that agent's changes only); one per resource and day, however many columns it touched.
+select kind, change_source, count(distinct (virtual_date, resource_table, resource_id)) as n
 from driftworld.scorecard_findings
 where (%(account)s::uuid is null or account_id = %(account)s::uuid)
   and (%(since)s::date is null or virtual_date >= %(since)s::date)
