@@ -49,4 +49,8 @@ def price_waste(writes: Writes, batch: list[DayChanges]) -> None:
         spans[changes.account.id] = (min(first, changes.day), max(last, changes.day))
     if spans:
         days = [{"account_id": a, "first_day": first, "last_day": last} for a, (first, last) in spans.items()]
-        writes.execute(_statement(), (to_json(days), _rules(), DAYS_PER_MONTH, LAMBDA_GB_SECOND, HOURS_PER_DAY))
+        accounts = list(spans)
+        writes.execute(
+            _statement(),
+            (to_json(days), _rules(), accounts, accounts, DAYS_PER_MONTH, LAMBDA_GB_SECOND, HOURS_PER_DAY, accounts),
+        )

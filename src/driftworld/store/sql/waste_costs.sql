@@ -1,8 +1,9 @@
 -- Each piece of ground-truth waste priced from the bill of a batch's account-days: open pieces on their
 -- account's last day (current_daily_cost), pieces that appeared in the batch on that day (daily_cost).
 -- The provider CTE is composed from the resource kinds (store/waste_costs.py): each priced resource's
--- metrics_daily.resource_id. Parameters: the account-days, the scenarios' bill rules, days per month,
--- the Lambda GB-second price, hours per day.
+-- metrics_daily.resource_id. Parameters: the account-days, the scenarios' bill rules, the accounts
+-- (an array the planner reads the ledger's account index with, where the account-days' JSON gives it no
+-- row estimate) twice, days per month, the Lambda GB-second price, hours per day, the accounts again.
 with days as (
     select * from jsonb_to_recordset(%s::jsonb) as d(account_id uuid, first_day date, last_day date)
 ),
@@ -16,16 +17,17 @@ priced as (
     from driftworld.waste_ledger w
     join days d on d.account_id = w.account_id
     join rules r on r.scenario = w.scenario
-    where w.resolved_on is null
+    where w.resolved_on is null and w.account_id = any(%s::uuid[])
     union all
     select w.id, w.account_id, w.resource_table, w.resource_id, r.source, r.share, r.right_size_mb,
            w.injected_on, false
     from driftworld.waste_ledger w
     join days d on d.account_id = w.account_id and w.injected_on between d.first_day and d.last_day
     join rules r on r.scenario = w.scenario
+    where w.account_id = any(%s::uuid[])
 ),
 pieces as (select distinct resource_table, resource_id from priced),
-provider as ({provider_ids}),
+provider as materialized ({provider_ids}),
 costs as (
     -- the resource's own rows: all of them, or the part a fix saves
     select p.id, p.current,
@@ -99,4 +101,5 @@ update driftworld.waste_ledger w
 set current_daily_cost = case when t.is_open then t.now else w.current_daily_cost end,
     daily_cost = case when t.appeared then t.first else w.daily_cost end
 from totals t
-where w.id = t.id
+where w.id = t.id and w.account_id = any(%s::uuid[])
+  and (t.is_open and w.current_daily_cost is distinct from t.now or t.appeared and w.daily_cost is distinct from t.first)
