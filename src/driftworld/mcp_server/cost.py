@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from driftworld.mcp_server.replies import Refused, parse_day
+from driftworld.store.aws_io import DIMENSION_COLUMNS
 
 METRICS = {"unblendedcost": "UnblendedCost", "usagequantity": "UsageQuantity"}
-DIMENSIONS = ("SERVICE", "LINKED_ACCOUNT", "REGION", "USAGE_TYPE")
+# The bill's dimensions the AWS API answers for, but RESOURCE_ID, which Cost Explorer offers only per resource.
+DIMENSIONS = tuple(name for name in DIMENSION_COLUMNS if name != "RESOURCE_ID")
 MAX_DAYS = 400
 MAX_GROUPS = 2  # as in Cost Explorer
 
